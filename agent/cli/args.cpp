@@ -1,0 +1,89 @@
+#include "agent/cli/args.hpp"
+
+namespace mf::cli {
+
+const char* const kUsage = R"(manufactory-agent: send actor events to a Manufactory collector
+
+Usage:
+  manufactory-agent --actor=<base64 JSON> --event=<base64 JSON> [--config FILE]
+      Authenticate, connect, pair, send one event, wait for its reply, exit.
+      --actor may be left out when the config file has an `actor` mapping.
+  manufactory-agent check-config [--config FILE] [--keys]
+      Validate the configuration and exit; --keys lists every key with its
+      type, default and meaning.
+  manufactory-agent --version | --help
+
+Options:
+  --config FILE       Config file. Else $MANUFACTORY_AGENT_CONFIG, else config.yaml
+                      next to the executable, else /etc/manufactory-agent/config.yaml.
+  --log-level LEVEL   trace, debug, info, warn or error (overrides log.level).
+
+Exit codes: 0 success; 1 runtime failure (network, time-out); 2 usage or
+configuration error; 3 refused by the collector (key or event rejected).
+)";
+
+namespace {
+
+Unexpected usage(const std::string& message) {
+  return fail(ErrorKind::usage, message + " (see manufactory-agent --help)");
+}
+
+// "--name=value" or "--name value"; advances i past a separate value.
+std::optional<std::string> option_value(const std::vector<std::string>& argv, std::size_t& i, const std::string& name) {
+  const std::string& arg = argv[i];
+  if (arg.rfind(name + "=", 0) == 0) return arg.substr(name.size() + 1);
+  if (arg == name && i + 1 < argv.size()) return argv[++i];
+  return std::nullopt;
+}
+
+bool is_option(const std::string& arg, const std::string& name) { return arg == name || arg.rfind(name + "=", 0) == 0; }
+
+}  // namespace
+
+Expected<Args> parse_args(const std::vector<std::string>& argv) {
+  Args args;
+  std::optional<Command> command;
+  for (std::size_t i = 1; i < argv.size(); ++i) {
+    const std::string& arg = argv[i];
+    if (arg == "--help" || arg == "-h") return Args{Command::help, {}, {}, {}, {}, false};
+    if (arg == "--version") return Args{Command::version, {}, {}, {}, {}, false};
+    if (is_option(arg, "--config")) {
+      args.config_path = option_value(argv, i, "--config");
+      if (!args.config_path || args.config_path->empty()) return usage("--config needs a file name");
+    } else if (is_option(arg, "--log-level")) {
+      auto text = option_value(argv, i, "--log-level");
+      if (!text) return usage("--log-level needs a level");
+      auto level = log::parse_level(*text);
+      if (!level) return usage(level.error().message);
+      args.log_level = *level;
+    } else if (is_option(arg, "--actor")) {
+      args.actor_base64 = option_value(argv, i, "--actor");
+      if (!args.actor_base64) return usage("--actor needs a base64-encoded JSON object");
+    } else if (is_option(arg, "--event")) {
+      args.event_base64 = option_value(argv, i, "--event");
+      if (!args.event_base64) return usage("--event needs a base64-encoded JSON object");
+    } else if (arg == "--keys") {
+      args.list_keys = true;
+    } else if (arg == "check-config" && !command) {
+      command = Command::check_config;
+    } else if (!arg.empty() && arg.front() == '-') {
+      return usage("unknown option '" + arg + "'");
+    } else {
+      return usage("unknown command '" + arg + "'");
+    }
+  }
+  if (command == Command::check_config) {
+    if (args.actor_base64 || args.event_base64) return usage("check-config takes no --actor or --event");
+    args.command = Command::check_config;
+    return args;
+  }
+  if (args.list_keys) return usage("--keys goes with check-config");
+  if (args.event_base64) {
+    args.command = Command::oneshot;
+    return args;
+  }
+  if (args.actor_base64) return usage("--actor needs --event: the one-shot mode sends one event");
+  return usage("nothing to do: give --actor and --event, or a command");
+}
+
+}  // namespace mf::cli

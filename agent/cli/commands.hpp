@@ -1,0 +1,19 @@
+#pragma once
+#include "agent/cli/args.hpp"
+#include "agent/config/config.hpp"
+
+namespace mf::cli {
+
+// Each returns the process exit code (SPEC §4).
+int run_cli(const std::vector<std::string>& argv);
+int check_config(const Args& args);
+int list_config_keys();
+int oneshot(const Args& args, const Config& config);
+
+// Loads the config found by the lookup order, prints warnings, sets up logging.
+Expected<Config> load_config_for(const Args& args);
+
+// "manufactory-agent: error: ..." on stderr, one line per line of the message.
+void print_error(const Error& error);
+
+}  // namespace mf::cli

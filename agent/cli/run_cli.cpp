@@ -1,0 +1,57 @@
+#include <cstdio>
+#include <exception>
+#include <sstream>
+
+#include "agent/cli/commands.hpp"
+#include "agent/common/log.hpp"
+#include "agent/config/config_loader.hpp"
+#include "agent/config/config_lookup.hpp"
+
+namespace mf::cli {
+
+void print_error(const Error& error) {
+  std::istringstream lines(error.message);
+  for (std::string line; std::getline(lines, line);) std::fprintf(stderr, "manufactory-agent: error: %s\n", line.c_str());
+}
+
+Expected<Config> load_config_for(const Args& args) {
+  config::LookupInputs lookup{args.config_path, config::process_environment(), config::executable_directory()};
+  auto path = config::find_config_file(lookup);
+  if (!path) return fail(path.error());
+  auto loaded = config::load_file(*path, lookup.env);
+  if (!loaded) return fail(loaded.error());
+  const log::Level level = args.log_level.value_or(loaded->config.log.level);
+  log::setup(log::options_from_environment(level));
+  for (const auto& warning : loaded->warnings) log::warn("{}", warning);
+  return std::move(loaded->config);
+}
+
+int run_cli(const std::vector<std::string>& argv) {
+  log::setup(log::options_from_environment(log::Level::info));
+  auto args = parse_args(argv);
+  if (!args) {
+    print_error(args.error());
+    return exit_code_for(args.error().kind);
+  }
+  try {
+    switch (args->command) {
+      case Command::help: std::fputs(kUsage, stdout); return 0;
+      case Command::version: std::printf("manufactory-agent %s\n", MF_VERSION); return 0;
+      case Command::check_config: return args->list_keys ? list_config_keys() : check_config(*args);
+      case Command::oneshot: {
+        auto config = load_config_for(*args);
+        if (!config) {
+          print_error(config.error());
+          return exit_code_for(config.error().kind);
+        }
+        return oneshot(*args, *config);
+      }
+    }
+  } catch (const std::exception& e) {
+    print_error(make_error(ErrorKind::internal, std::string("internal error: ") + e.what()));
+    return 1;
+  }
+  return 1;
+}
+
+}  // namespace mf::cli

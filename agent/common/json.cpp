@@ -1,0 +1,119 @@
+#include "agent/common/json.hpp"
+
+namespace mf::json {
+namespace {
+
+constexpr std::size_t kMaxNumberLength = 128;
+constexpr std::size_t kMaxExponentDigits = 5;
+
+// Tracks one number literal: its length and the digits of its exponent.
+struct NumberScan {
+  bool active = false;
+  bool in_exponent = false;
+  std::size_t length = 0;
+  std::size_t exponent_digits = 0;
+
+  void reset() { *this = NumberScan{}; }
+  bool too_long() const { return length > kMaxNumberLength || exponent_digits > kMaxExponentDigits; }
+};
+
+bool starts_number(char c) { return c == '-' || (c >= '0' && c <= '9'); }
+bool continues_number(char c) { return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'; }
+
+}  // namespace
+
+Status check_limits(std::string_view text, const Limits& limits) {
+  if (text.size() > limits.max_bytes) {
+    return fail(ErrorKind::invalid_input, "too large: " + std::to_string(text.size()) + " bytes, the limit is " +
+                                                 std::to_string(limits.max_bytes));
+  }
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  NumberScan number;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (number.active) {
+      if (continues_number(c)) {
+        ++number.length;
+        if (c == 'e' || c == 'E') number.in_exponent = true;
+        else if (number.in_exponent && c >= '0' && c <= '9') ++number.exponent_digits;
+        if (number.too_long()) {
+          return fail(ErrorKind::invalid_input, "number at offset " + std::to_string(i) + " is too long to be a sane value");
+        }
+        continue;
+      }
+      number.reset();
+    }
+    if (starts_number(c)) {
+      number.active = true;
+      number.length = 1;
+      continue;
+    }
+    switch (c) {
+      case '"': in_string = true; break;
+      case '{':
+      case '[':
+        if (++depth > limits.max_depth) {
+          return fail(ErrorKind::invalid_input,
+                      "nested too deeply: more than " + std::to_string(limits.max_depth) + " levels");
+        }
+        break;
+      case '}':
+      case ']': --depth; break;
+      default: break;
+    }
+  }
+  return {};
+}
+
+Expected<rapidjson::Document> parse_untrusted(std::string_view text, const Limits& limits) {
+  if (auto ok = check_limits(text, limits); !ok) return fail(ok.error());
+  rapidjson::Document doc;
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+  doc.Parse<kFlags>(text.data(), text.size());
+  if (doc.HasParseError()) {
+    return fail(ErrorKind::invalid_input, std::string("not valid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
+                                                 " (at offset " + std::to_string(doc.GetErrorOffset()) + ")");
+  }
+  return doc;
+}
+
+std::string to_string(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+const char* describe_type(const rapidjson::Value& value) {
+  switch (value.GetType()) {
+    case rapidjson::kNullType: return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType: return "a boolean";
+    case rapidjson::kObjectType: return "an object";
+    case rapidjson::kArrayType: return "an array";
+    case rapidjson::kStringType: return "a string";
+    case rapidjson::kNumberType: return "a number";
+  }
+  return "unknown";
+}
+
+const rapidjson::Value* find(const rapidjson::Value& object, std::string_view name) {
+  if (!object.IsObject()) return nullptr;
+  auto it = object.FindMember(rapidjson::Value(rapidjson::StringRef(name.data(), name.size())));
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+const char* find_string(const rapidjson::Value& object, std::string_view name) {
+  const auto* v = find(object, name);
+  return v != nullptr && v->IsString() ? v->GetString() : nullptr;
+}
+
+}  // namespace mf::json

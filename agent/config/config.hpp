@@ -1,0 +1,59 @@
+#pragma once
+// The agent's whole configuration, typed and validated. It is produced in one
+// place (config_loader) from the declarations in config_keys.cpp; nothing else
+// reads YAML.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "agent/common/log.hpp"
+#include "agent/common/scheduler.hpp"
+#include "agent/common/secret.hpp"
+#include "agent/net/url.hpp"
+
+namespace mf {
+
+enum class OverflowPolicy { drop_oldest, reject_new };
+
+struct Config {
+  std::string source_path;  // the file it was read from
+
+  std::string org_id;
+  std::int64_t project_id = 0;
+  Secret project_key;
+  std::string project_key_file;   // as configured, empty when not used
+  std::string project_key_source; // "config file", "project_key_file <path>", "MANUFACTORY_PROJECT_KEY"
+
+  std::string actor_json;  // the default actor_profile as compact JSON; empty when not configured
+
+  struct Collector {
+    net::Url url;
+    net::Url ws_url;
+    std::string ca_file;
+    Duration connect_timeout{};
+    Duration request_timeout{};
+  } collector;
+
+  struct Session {
+    Duration ttl{};
+    Duration reauth_before{};
+  } session;
+
+  struct Buffer {
+    std::uint64_t max_events = 0;
+    std::uint64_t max_bytes = 0;
+    OverflowPolicy overflow = OverflowPolicy::drop_oldest;
+  } buffer;
+
+  struct Ingest {
+    std::string socket;
+  } ingest;
+
+  struct Log {
+    log::Level level = log::Level::info;
+  } log;
+};
+
+const char* to_string(OverflowPolicy policy);
+
+}  // namespace mf

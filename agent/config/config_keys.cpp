@@ -1,0 +1,161 @@
+#include "agent/config/config_keys.hpp"
+
+#include <charconv>
+
+#include "agent/common/units.hpp"
+
+namespace mf::config {
+namespace {
+
+Status set_duration(std::string_view text, Duration& field) {
+  auto d = parse_duration(text);
+  if (!d) return fail(d.error());
+  field = *d;
+  return {};
+}
+
+Status set_size(std::string_view text, std::uint64_t& field) {
+  auto s = parse_size(text);
+  if (!s) return fail(s.error());
+  field = *s;
+  return {};
+}
+
+Status set_url(std::string_view text, net::Url& field) {
+  auto u = net::parse_url(text);
+  if (!u) return fail(u.error());
+  field = *u;
+  return {};
+}
+
+Status set_positive(std::string_view text, std::int64_t& field, std::string_view what) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) {
+    return fail(ErrorKind::config, std::string(what) + " must be a positive whole number, not '" + std::string(text) + "'");
+  }
+  field = value;
+  return {};
+}
+
+Status set_count(std::string_view text, std::uint64_t& field) {
+  std::int64_t value = 0;
+  if (auto ok = set_positive(text, value, "this count"); !ok) return ok;
+  field = static_cast<std::uint64_t>(value);
+  return {};
+}
+
+const std::vector<KeyDecl> kKeys = {
+    {"org_id", KeyType::string, "", "Your Manufactory organization id.",
+     [](std::string_view t, Config& c) -> Status {
+       if (t.empty()) return fail(ErrorKind::config, "org_id is empty");
+       c.org_id = std::string(t);
+       return {};
+     }},
+    {"project_id", KeyType::integer, "", "The Manufactory project id (a number).",
+     [](std::string_view t, Config& c) { return set_positive(t, c.project_id, "project_id"); }},
+    {"project_key", KeyType::secret, "",
+     "The project key (secret). Alternatives: project_key_file, or the environment variable MANUFACTORY_PROJECT_KEY.",
+     [](std::string_view t, Config& c) -> Status {
+       c.project_key = Secret(std::string(t));
+       c.project_key_source = "config file";
+       return {};
+     }},
+    {"project_key_file", KeyType::path, "", "A file holding only the project key (keep it mode 0600 or 0640).",
+     [](std::string_view t, Config& c) -> Status {
+       c.project_key_file = std::string(t);
+       return {};
+     }},
+    {"actor", KeyType::attributes, "",
+     "The default actor_profile: attribute name -> value, used for events that name no actor of their own.",
+     [](std::string_view t, Config& c) -> Status {
+       c.actor_json = std::string(t);
+       return {};
+     }},
+    {"collector.url", KeyType::url, "https://collector.tallyfy.com", "Base URL for POST /auth and the REST calls.",
+     [](std::string_view t, Config& c) { return set_url(t, c.collector.url); }},
+    {"collector.ws_url", KeyType::url, "wss://collector.tallyfy.com/ws", "The collector's WebSocket URL.",
+     [](std::string_view t, Config& c) { return set_url(t, c.collector.ws_url); }},
+    {"collector.ca_file", KeyType::path, "",
+     "A PEM file of extra trust anchors, used besides the system store (e.g. a private CA).",
+     [](std::string_view t, Config& c) -> Status {
+       c.collector.ca_file = std::string(t);
+       return {};
+     }},
+    {"collector.connect_timeout", KeyType::duration, "10s", "Limit for name resolution, TCP connect and TLS handshake.",
+     [](std::string_view t, Config& c) { return set_duration(t, c.collector.connect_timeout); }},
+    {"collector.request_timeout", KeyType::duration, "15s",
+     "Limit for an HTTP request, the WebSocket greeting and pairing, and a reply to an event.",
+     [](std::string_view t, Config& c) { return set_duration(t, c.collector.request_timeout); }},
+    {"session.ttl", KeyType::duration, "12h", "How long a client_uuid is valid from its issue (monotonic clock).",
+     [](std::string_view t, Config& c) { return set_duration(t, c.session.ttl); }},
+    {"session.reauth_before", KeyType::duration, "10m", "Re-authenticate this long before the session expires.",
+     [](std::string_view t, Config& c) { return set_duration(t, c.session.reauth_before); }},
+    {"buffer.max_events", KeyType::integer, "100000", "Most events held while waiting for the collector.",
+     [](std::string_view t, Config& c) { return set_count(t, c.buffer.max_events); }},
+    {"buffer.max_bytes", KeyType::size, "64MiB", "Most bytes of events held while waiting for the collector.",
+     [](std::string_view t, Config& c) { return set_size(t, c.buffer.max_bytes); }},
+    {"buffer.overflow", KeyType::choice, "drop_oldest",
+     "When the buffer is full: drop_oldest (counted) or reject_new (the producer gets an error).",
+     [](std::string_view t, Config& c) -> Status {
+       if (t == "drop_oldest") c.buffer.overflow = OverflowPolicy::drop_oldest;
+       else if (t == "reject_new") c.buffer.overflow = OverflowPolicy::reject_new;
+       else return fail(ErrorKind::config, "buffer.overflow must be drop_oldest or reject_new, not '" + std::string(t) + "'");
+       return {};
+     }},
+    {"ingest.socket", KeyType::path, "/run/manufactory-agent/ingest.sock", "The Unix socket local producers write events to.",
+     [](std::string_view t, Config& c) -> Status {
+       c.ingest.socket = std::string(t);
+       return {};
+     }},
+    {"log.level", KeyType::choice, "info", "trace, debug, info, warn or error.",
+     [](std::string_view t, Config& c) -> Status {
+       auto level = log::parse_level(t);
+       if (!level) return fail(level.error());
+       c.log.level = *level;
+       return {};
+     }},
+};
+
+}  // namespace
+
+const std::vector<KeyDecl>& declared_keys() { return kKeys; }
+
+const KeyDecl* find_key(std::string_view name) {
+  for (const auto& key : kKeys) {
+    if (key.name == name) return &key;
+  }
+  return nullptr;
+}
+
+bool is_section(std::string_view name) {
+  for (const auto& key : kKeys) {
+    if (key.name.size() > name.size() && key.name.substr(0, name.size()) == name && key.name[name.size()] == '.') return true;
+  }
+  return false;
+}
+
+const char* type_name(KeyType type) {
+  switch (type) {
+    case KeyType::string: return "string";
+    case KeyType::integer: return "integer";
+    case KeyType::duration: return "duration";
+    case KeyType::size: return "size";
+    case KeyType::choice: return "choice";
+    case KeyType::url: return "url";
+    case KeyType::path: return "path";
+    case KeyType::secret: return "secret";
+    case KeyType::attributes: return "mapping";
+  }
+  return "?";
+}
+
+}  // namespace mf::config
+
+namespace mf {
+
+const char* to_string(OverflowPolicy policy) {
+  return policy == OverflowPolicy::drop_oldest ? "drop_oldest" : "reject_new";
+}
+
+}  // namespace mf

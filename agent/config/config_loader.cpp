@@ -1,0 +1,310 @@
+#include "agent/config/config_loader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <map>
+
+#include "agent/common/rapidjson.hpp"
+#include "agent/config/config_keys.hpp"
+#include "agent/config/file_access.hpp"
+#include "agent/config/suggest.hpp"
+#include "agent/event/attributes.hpp"
+
+namespace mf::config {
+namespace {
+
+constexpr int kMaxActorDepth = 16;
+
+// yaml-cpp marks are 0-based; people count from 1.
+std::string where(const std::string& file, const YAML::Mark& mark) {
+  if (mark.is_null()) return file;
+  return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+bool is_quoted(const YAML::Node& node) { return node.Tag() == "!"; }
+
+const char* describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Null: return "empty";
+    default: return is_quoted(node) ? "a quoted string" : "a scalar";
+  }
+}
+
+// YAML scalar -> JSON value, guessing the type the way YAML 1.2's core schema does;
+// quoted scalars always stay strings.
+void write_scalar(const YAML::Node& node, rapidjson::Writer<rapidjson::StringBuffer>& out) {
+  const std::string& s = node.Scalar();
+  if (is_quoted(node)) {
+    out.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+    return;
+  }
+  if (s == "null" || s == "~" || s.empty()) return static_cast<void>(out.Null());
+  if (s == "true" || s == "True") return static_cast<void>(out.Bool(true));
+  if (s == "false" || s == "False") return static_cast<void>(out.Bool(false));
+  std::int64_t i = 0;
+  if (auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), i); ec == std::errc() && end == s.data() + s.size()) {
+    return static_cast<void>(out.Int64(i));
+  }
+  char* end = nullptr;
+  const double d = std::strtod(s.c_str(), &end);
+  const bool numeric = end == s.c_str() + s.size() && s.find_first_of("nNiI") == std::string::npos;
+  if (numeric) return static_cast<void>(out.Double(d));
+  out.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+bool write_json(const YAML::Node& node, rapidjson::Writer<rapidjson::StringBuffer>& out, int depth) {
+  if (depth > kMaxActorDepth) return false;
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      out.StartObject();
+      for (const auto& kv : node) {
+        const std::string& key = kv.first.Scalar();
+        out.Key(key.c_str(), static_cast<rapidjson::SizeType>(key.size()));
+        if (!write_json(kv.second, out, depth + 1)) return false;
+      }
+      out.EndObject();
+      return true;
+    case YAML::NodeType::Sequence:
+      out.StartArray();
+      for (const auto& item : node) {
+        if (!write_json(item, out, depth + 1)) return false;
+      }
+      out.EndArray();
+      return true;
+    case YAML::NodeType::Scalar: write_scalar(node, out); return true;
+    default: out.Null(); return true;
+  }
+}
+
+class Loader {
+ public:
+  Loader(std::string file, const EnvLookup& env) : file_(std::move(file)), env_(env) {}
+
+  Expected<Loaded> load(std::string_view text) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(text));
+    } catch (const YAML::Exception& e) {
+      return fail(ErrorKind::config, where(file_, e.mark) + ": YAML syntax error: " + e.msg +
+                                         "; fix the indentation or quoting on that line");
+    }
+    apply_defaults();
+    if (!root.IsMap()) {
+      const std::string what = root.IsNull() ? "is empty" : std::string("holds ") + describe(root);
+      return fail(ErrorKind::config, file_ + ":1:1: the file " + what +
+                                         "; it must be a mapping with at least org_id, project_id and project_key");
+    }
+    walk_mapping(root, "");
+    validate_together();
+    if (!errors_.empty()) return fail(ErrorKind::config, joined_errors());
+    loaded_.config.source_path = file_;
+    return std::move(loaded_);
+  }
+
+ private:
+  void apply_defaults() {
+    for (const auto& key : declared_keys()) {
+      if (key.default_text.empty()) continue;
+      auto ok = key.apply(key.default_text, loaded_.config);
+      (void)ok;  // defaults are valid by construction; the unit tests check each
+    }
+  }
+
+  void error_at(const YAML::Mark& mark, const std::string& message) { errors_.push_back(where(file_, mark) + ": " + message); }
+
+  void walk_mapping(const YAML::Node& map, const std::string& section) {
+    std::map<std::string, YAML::Mark> seen;
+    for (const auto& kv : map) {
+      if (!kv.first.IsScalar()) {
+        error_at(kv.first.Mark(), "a key must be a plain name, not " + std::string(describe(kv.first)));
+        continue;
+      }
+      const std::string name = section.empty() ? kv.first.Scalar() : section + "." + kv.first.Scalar();
+      if (auto [it, inserted] = seen.emplace(name, kv.first.Mark()); !inserted) {
+        error_at(kv.first.Mark(), "'" + name + "' is set twice (first at line " + std::to_string(it->second.line + 1) +
+                                      "); keep one");
+        continue;
+      }
+      marks_[name] = kv.first.Mark();
+      visit(name, kv.first, kv.second);
+    }
+  }
+
+  void visit(const std::string& name, const YAML::Node& key_node, const YAML::Node& value) {
+    if (is_section(name)) {
+      if (value.IsNull()) return;
+      if (!value.IsMap()) {
+        error_at(value.Mark(), "'" + name + "' must be a mapping of keys, not " + describe(value));
+        return;
+      }
+      walk_mapping(value, name);
+      return;
+    }
+    const KeyDecl* key = find_key(name);
+    if (key == nullptr) {
+      error_at(key_node.Mark(), unknown_key_message(name));
+      return;
+    }
+    if (key->type == KeyType::attributes) return visit_attributes(*key, value);
+    if (!value.IsScalar()) {
+      error_at(value.Mark(), "'" + name + "' must be a single " + type_name(key->type) + " value, not " + describe(value));
+      return;
+    }
+    if (key->type == KeyType::integer && is_quoted(value)) {
+      error_at(value.Mark(), "'" + name + "' must be a number, not a quoted string; remove the quotes");
+      return;
+    }
+    if (auto ok = key->apply(value.Scalar(), loaded_.config); !ok) error_at(value.Mark(), ok.error().message);
+  }
+
+  void visit_attributes(const KeyDecl& key, const YAML::Node& value) {
+    if (!value.IsMap()) {
+      error_at(value.Mark(), "'" + std::string(key.name) + "' must be a mapping of attribute names to values, e.g. "
+                                                           "'username: gateway_01', not " + describe(value));
+      return;
+    }
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    if (!write_json(value, writer, 0)) {
+      error_at(value.Mark(), "'" + std::string(key.name) + "' is nested too deeply");
+      return;
+    }
+    auto normalized = event::normalize_attributes({buffer.GetString(), buffer.GetSize()}, key.name, event::Limits{});
+    if (!normalized) return error_at(value.Mark(), normalized.error().message);
+    (void)key.apply(*normalized, loaded_.config);
+  }
+
+  std::string unknown_key_message(const std::string& name) {
+    std::vector<std::string> candidates;
+    for (const auto& key : declared_keys()) {
+      candidates.emplace_back(key.name);
+      if (const auto dot = key.name.find('.'); dot != std::string_view::npos) candidates.emplace_back(key.name.substr(0, dot));
+    }
+    const std::string suggestion = closest_match(name, candidates);
+    std::string message = "unknown key '" + name + "'";
+    if (!suggestion.empty()) return message + "; did you mean '" + suggestion + "'?";
+    return message + "; see `manufactory-agent check-config --keys` for the valid keys";
+  }
+
+  YAML::Mark mark_of(const std::string& name) const {
+    auto it = marks_.find(name);
+    return it == marks_.end() ? YAML::Mark::null_mark() : it->second;
+  }
+
+  void require(const std::string& name, bool present, const std::string& example) {
+    if (!present) errors_.push_back(file_ + ": '" + name + "' is missing; add e.g. `" + example + "`");
+  }
+
+  void validate_together() {
+    auto& c = loaded_.config;
+    require("org_id", marks_.count("org_id") > 0, "org_id: \"your-org-id\"");
+    require("project_id", marks_.count("project_id") > 0, "project_id: 12345");
+    resolve_project_key();
+    check_url("collector.url", c.collector.url, false);
+    check_url("collector.ws_url", c.collector.ws_url, true);
+    if (!c.collector.ca_file.empty()) {
+      if (auto text = read_text_file(c.collector.ca_file, "collector.ca_file"); !text) {
+        error_at(mark_of("collector.ca_file"), text.error().message);
+      }
+    }
+    if (c.session.reauth_before >= c.session.ttl) {
+      error_at(mark_of("session.reauth_before"), "session.reauth_before must be shorter than session.ttl (" +
+                                                     std::to_string(c.session.ttl.count()) + " ms)");
+    }
+    if (c.collector.connect_timeout.count() == 0 || c.collector.request_timeout.count() == 0) {
+      errors_.push_back(file_ + ": collector time-outs must be longer than 0");
+    }
+    if (c.buffer.max_bytes < 64 * 1024) {
+      error_at(mark_of("buffer.max_bytes"), "buffer.max_bytes must be at least 64KiB (one event of the largest size)");
+    }
+    if (c.ingest.socket.empty() || c.ingest.socket.front() != '/') {
+      error_at(mark_of("ingest.socket"), "ingest.socket must be an absolute path");
+    }
+  }
+
+  void check_url(const std::string& name, const net::Url& url, bool websocket) {
+    const char* secure = websocket ? "wss" : "https";
+    const char* plain = websocket ? "ws" : "http";
+    if (url.is_websocket() != websocket) {
+      error_at(mark_of(name), name + " must start with " + secure + "://");
+    } else if (!url.secure() && !net::is_loopback_host(url.host)) {
+      error_at(mark_of(name), name + " uses plain " + plain + " to '" + url.host + "'; unencrypted connections are allowed "
+                              "only to loopback hosts: use " + secure + "://");
+    }
+  }
+
+  void resolve_project_key() {
+    auto& c = loaded_.config;
+    const bool in_file = marks_.count("project_key") > 0;
+    const bool from_file = marks_.count("project_key_file") > 0;
+    if (in_file && from_file) {
+      error_at(mark_of("project_key_file"), "set either project_key or project_key_file, not both");
+      return;
+    }
+    if (in_file) {
+      if (c.project_key.empty()) error_at(mark_of("project_key"), "project_key is empty");
+      warn_if_exposed(file_, "config file");
+      return;
+    }
+    if (from_file) {
+      auto text = read_text_file(c.project_key_file, "project_key_file");
+      if (!text) return error_at(mark_of("project_key_file"), text.error().message);
+      std::string key = *text;
+      while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ')) key.pop_back();
+      if (key.empty()) return error_at(mark_of("project_key_file"), "project_key_file '" + c.project_key_file + "' is empty");
+      c.project_key = Secret(std::move(key));
+      c.project_key_source = "project_key_file " + c.project_key_file;
+      warn_if_exposed(c.project_key_file, "project_key_file");
+      return;
+    }
+    if (auto key = env_("MANUFACTORY_PROJECT_KEY"); key && !key->empty()) {
+      c.project_key = Secret(*key);
+      c.project_key_source = "MANUFACTORY_PROJECT_KEY";
+      return;
+    }
+    errors_.push_back(file_ + ": no project key: add `project_key: \"...\"`, or `project_key_file: /path/to/key`, "
+                              "or set the environment variable MANUFACTORY_PROJECT_KEY");
+  }
+
+  void warn_if_exposed(const std::string& path, std::string_view what) {
+    if (auto w = secret_file_exposure(path, what); !w.empty()) loaded_.warnings.push_back(std::move(w));
+  }
+
+  std::string joined_errors() const {
+    std::string out;
+    for (const auto& e : errors_) out += (out.empty() ? "" : "\n") + e;
+    return out;
+  }
+
+  std::string file_;
+  const EnvLookup& env_;
+  Loaded loaded_;
+  std::map<std::string, YAML::Mark> marks_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace
+
+EnvLookup process_environment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+Expected<Loaded> load_text(std::string_view yaml, const std::string& name, const EnvLookup& env) {
+  return Loader(name, env).load(yaml);
+}
+
+Expected<Loaded> load_file(const std::string& path, const EnvLookup& env) {
+  auto text = read_text_file(path, "config file");
+  if (!text) return fail(text.error());
+  return Loader(path, env).load(*text);
+}
+
+}  // namespace mf::config

@@ -1,0 +1,41 @@
+#include "agent/config/file_access.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace mf::config {
+
+Expected<std::string> read_text_file(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int err = errno;
+    return fail(ErrorKind::config, "cannot read " + std::string(what) + " '" + path + "': " + std::strerror(err) +
+                                       "; check the path and that the agent's user may read it");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string secret_file_exposure(const std::string& path, std::string_view what) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  const std::string fix = "; fix: chmod 600 '" + path + "' (or 640 with the agent's group)";
+  if (st.st_mode & S_IROTH) {
+    return std::string(what) + " '" + path + "' holds the project key and is readable by every user (mode " + mode + ")" + fix;
+  }
+  if ((st.st_mode & S_IRGRP) && st.st_gid != ::getegid()) {
+    return std::string(what) + " '" + path + "' holds the project key and is readable by group " +
+           std::to_string(st.st_gid) + " (mode " + mode + "), which the agent does not run as" + fix;
+  }
+  return {};
+}
+
+}  // namespace mf::config

@@ -1,0 +1,44 @@
+#pragma once
+// Our WebSocket seam. Nothing outside agent/net/websocketpp/ sees the library
+// behind it; a Beast backend can slot in beside it.
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "agent/common/error.hpp"
+#include "agent/common/scheduler.hpp"
+#include "agent/net/url.hpp"
+
+namespace mf::net {
+
+struct WsOptions {
+  Duration connect_timeout{10'000};           // TCP + TLS + HTTP upgrade, in all
+  std::size_t max_message_bytes = 1 << 20;    // a larger frame from the server closes the connection
+};
+
+class WsConnection {
+ public:
+  struct Handlers {
+    std::function<void()> on_open;
+    std::function<void(std::string text)> on_message;
+    // Exactly once per connection, instead of or after on_open. Never after
+    // the WsConnection object is destroyed.
+    std::function<void(const Error& why)> on_closed;
+  };
+
+  virtual ~WsConnection() = default;
+  virtual void send(std::string_view text) = 0;
+  // Starts the closing handshake; on_closed follows.
+  virtual void close(std::string_view reason) = 0;
+  // Bytes handed to send() and not yet written to the socket.
+  virtual std::size_t buffered_bytes() const = 0;
+};
+
+class WsTransport {
+ public:
+  virtual ~WsTransport() = default;
+  virtual std::unique_ptr<WsConnection> connect(const Url& url, WsConnection::Handlers handlers) = 0;
+};
+
+}  // namespace mf::net

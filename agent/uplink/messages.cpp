@@ -1,0 +1,73 @@
+#include "agent/uplink/messages.hpp"
+
+#include "agent/common/json.hpp"
+
+namespace mf::uplink {
+namespace {
+
+constexpr json::Limits kReplyLimits{64 * 1024, 16};
+constexpr std::size_t kMaxQuoted = 120;
+
+std::string quote(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, kMaxQuoted)) out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
+  return text.size() > kMaxQuoted ? out + "..." : out;
+}
+
+}  // namespace
+
+std::string pair_message(const auth::Session& session) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("type");
+  w.String("auth");
+  w.Key("org_id");
+  w.String(session.org_id.c_str(), static_cast<rapidjson::SizeType>(session.org_id.size()));
+  w.Key("project_id");
+  w.Int64(session.project_id);
+  w.Key("actor_profile_id");
+  w.Int64(session.actor_profile_id);
+  w.Key("client_uuid");
+  const std::string& uuid = session.client_uuid.reveal();
+  w.String(uuid.c_str(), static_cast<rapidjson::SizeType>(uuid.size()));
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string event_message(std::string_view attributes_json) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("type");
+  w.String("event");
+  w.Key("attributes");
+  w.RawValue(attributes_json.data(), attributes_json.size(), rapidjson::kObjectType);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Expected<Reply> parse_reply(std::string_view text) {
+  auto doc = json::parse_untrusted(text, kReplyLimits);
+  if (!doc || !doc->IsObject()) {
+    return fail(ErrorKind::server, "the collector sent a reply that is not a JSON object: \"" + quote(text) + "\"");
+  }
+  const char* type = json::find_string(*doc, "type");
+  const char* status = json::find_string(*doc, "status");
+  if (type == nullptr || status == nullptr) {
+    return fail(ErrorKind::server, "the collector sent a reply without type and status: \"" + quote(text) + "\"");
+  }
+  Reply reply;
+  const std::string_view t(type);
+  if (t == "auth") reply.type = Reply::Type::auth;
+  else if (t == "event") reply.type = Reply::Type::event;
+  else return fail(ErrorKind::server, "the collector sent a reply of unknown type \"" + quote(t) + "\"");
+  reply.ok = std::string_view(status) == "ok";
+  if (!reply.ok) {
+    const char* message = json::find_string(*doc, "message");
+    reply.message = message != nullptr ? quote(message) : "status \"" + quote(status) + "\"";
+  }
+  return reply;
+}
+
+}  // namespace mf::uplink

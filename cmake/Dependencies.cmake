@@ -1,0 +1,43 @@
+# Every third-party library comes from a Debian package; nothing is downloaded.
+# Each one is wrapped in an INTERFACE target of ours (mf::<name>) so the rest of
+# the build names our seam, not the library.
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+find_package(OpenSSL 1.1.1 REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+
+find_path(RAPIDJSON_INCLUDE_DIR rapidjson/document.h REQUIRED)
+find_path(WEBSOCKETPP_INCLUDE_DIR websocketpp/version.hpp REQUIRED)
+
+add_library(mf_boost INTERFACE)
+target_link_libraries(mf_boost INTERFACE Boost::boost Threads::Threads)
+
+add_library(mf_openssl INTERFACE)
+target_link_libraries(mf_openssl INTERFACE OpenSSL::SSL OpenSSL::Crypto)
+
+add_library(mf_yaml INTERFACE)
+if(TARGET yaml-cpp::yaml-cpp)
+  target_link_libraries(mf_yaml INTERFACE yaml-cpp::yaml-cpp)
+else()
+  target_link_libraries(mf_yaml INTERFACE yaml-cpp)
+endif()
+
+add_library(mf_rapidjson INTERFACE)
+target_include_directories(mf_rapidjson SYSTEM INTERFACE ${RAPIDJSON_INCLUDE_DIR})
+
+add_library(mf_websocketpp INTERFACE)
+target_include_directories(mf_websocketpp SYSTEM INTERFACE ${WEBSOCKETPP_INCLUDE_DIR})
+target_link_libraries(mf_websocketpp INTERFACE mf_boost mf_openssl)
+
+add_library(mf_logging INTERFACE)
+if(MF_STATIC_DEPS)
+  # Header-only spdlog and fmt: the binary then needs nothing but libc.
+  get_target_property(_spdlog_inc spdlog::spdlog_header_only INTERFACE_INCLUDE_DIRECTORIES)
+  target_include_directories(mf_logging SYSTEM INTERFACE ${_spdlog_inc})
+  target_compile_definitions(mf_logging INTERFACE SPDLOG_FMT_EXTERNAL)
+  target_link_libraries(mf_logging INTERFACE fmt::fmt-header-only Threads::Threads)
+else()
+  target_link_libraries(mf_logging INTERFACE spdlog::spdlog fmt::fmt)
+endif()

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The seams of ARCHITECTURE.md, checked on every test run: each library is
+# included only in its own folder, and the lower layers never reach up.
+set -u
+root=${1:?usage: check_layering.sh SOURCE_DIR}
+cd "$root"
+status=0
+violation() { echo "layering: $1"; status=1; }
+
+only_in() {  # pattern allowed-path-regex what
+  local hits
+  hits=$(grep -rlE "#include <$1" agent | grep -vE "$2" || true)
+  [ -z "$hits" ] || violation "$3 included outside its seam: $(echo $hits)"
+}
+only_in 'websocketpp/' '^agent/net/websocketpp/' 'websocketpp'
+only_in 'boost/beast' '^agent/net/' 'Boost.Beast'
+only_in 'yaml-cpp/' '^agent/config/' 'yaml-cpp'
+only_in 'rapidjson/' '^agent/common/rapidjson.hpp$' 'RapidJSON (use agent/common/rapidjson.hpp)'
+only_in 'spdlog/' '^agent/common/log.cpp$' 'spdlog (use agent/common/log.hpp)'
+only_in 'openssl/' '^agent/net/tls' 'OpenSSL'
+
+# No library type in the headers of the event-handling layers.
+for dir in agent/uplink agent/buffer agent/ingest; do
+  [ -d "$dir" ] || continue
+  hits=$(grep -lE '#include [<"](websocketpp|boost/beast|rapidjson|yaml-cpp|agent/common/rapidjson|agent/common/json)' "$dir"/*.hpp 2>/dev/null || true)
+  [ -z "$hits" ] || violation "library types in headers: $(echo $hits)"
+done
+
+# Lower layers never include upper ones.
+check_no_upward() {  # dir forbidden-regex
+  local hits
+  hits=$(grep -rlE "#include \"agent/($2)/" "$1" 2>/dev/null || true)
+  [ -z "$hits" ] || violation "$1 depends on $2: $(echo $hits)"
+}
+check_no_upward agent/common 'config|auth|net|uplink|buffer|ingest|cli|daemon|event'
+check_no_upward agent/net 'config|auth|uplink|buffer|ingest|cli|daemon|event'
+check_no_upward agent/config 'auth|uplink|buffer|ingest|cli|daemon'
+check_no_upward agent/buffer 'net|auth|uplink|ingest|cli|daemon|config'
+check_no_upward agent/auth 'uplink|buffer|ingest|cli|daemon|config'
+check_no_upward agent/uplink 'ingest|cli|daemon|config'
+
+# Nobody reads the wall clock or rand() directly.
+hits=$(grep -rnE 'system_clock|std::rand\(|[^_]rand\(\)|time\(nullptr\)|gettimeofday' agent || true)
+[ -z "$hits" ] || violation "wall clock or rand() used directly: $hits"
+
+[ $status -eq 0 ] && echo "layering: ok"
+exit $status

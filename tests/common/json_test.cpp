@@ -1,0 +1,62 @@
+#include "agent/common/json.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mf {
+namespace {
+
+const json::Limits kLimits{1024, 8};
+
+TEST(Json, ParsesWithinLimits) {
+  auto doc = json::parse_untrusted(R"({"a":[1,2,{"b":"}]{["}]})", kLimits);
+  ASSERT_TRUE(doc) << doc.error().message;
+  EXPECT_TRUE(doc->IsObject());
+}
+
+TEST(Json, RefusesDeepNestingBeforeParsing) {
+  const std::string deep = std::string(200'000, '[') + std::string(200'000, ']');
+  auto doc = json::parse_untrusted(deep, {1 << 20, 32});
+  ASSERT_FALSE(doc);
+  EXPECT_NE(doc.error().message.find("nested too deeply"), std::string::npos);
+}
+
+TEST(Json, BracketsInsideStringsDoNotCount) {
+  const std::string text = R"({"s":")" + std::string(100, '[') + R"(\"["})";
+  EXPECT_TRUE(json::parse_untrusted(text, kLimits));
+}
+
+TEST(Json, RefusesOversizedText) {
+  auto doc = json::parse_untrusted(std::string(2000, ' '), kLimits);
+  ASSERT_FALSE(doc);
+  EXPECT_NE(doc.error().message.find("too large: 2000 bytes, the limit is 1024"), std::string::npos);
+}
+
+TEST(Json, RefusesExtremeExponentsOfCve2024_38517) {
+  for (const char* bad : {"1e-2147483649", "[0.1e2147483648]", "{\"a\":1E+99999999}"}) {
+    EXPECT_FALSE(json::parse_untrusted(bad, kLimits)) << bad;
+  }
+  EXPECT_TRUE(json::parse_untrusted("[1e300, -2.5E-10, true, false]", kLimits));
+}
+
+TEST(Json, RefusesInvalidUtf8AndTrailingGarbage) {
+  EXPECT_FALSE(json::parse_untrusted("\"\xff\xfe\"", kLimits));
+  EXPECT_FALSE(json::parse_untrusted("{} x", kLimits));
+  EXPECT_FALSE(json::parse_untrusted("", kLimits));
+}
+
+TEST(Json, WrongTypeAccessThrowsInsteadOfAborting) {
+  auto doc = json::parse_untrusted(R"({"a":"text"})", kLimits);
+  ASSERT_TRUE(doc);
+  EXPECT_THROW((void)(*doc)["a"].GetInt(), JsonAssertion);
+  EXPECT_EQ(json::find(*doc, "missing"), nullptr);
+  EXPECT_EQ(json::find_string(*doc, "a"), std::string("text"));
+}
+
+TEST(Json, SerializesQuotesAndControlBytesValidly) {
+  auto doc = json::parse_untrusted(R"({"a":"q\"\n\u0001"})", kLimits);
+  ASSERT_TRUE(doc);
+  EXPECT_EQ(json::to_string(*doc), R"({"a":"q\"\n\u0001"})");
+}
+
+}  // namespace
+}  // namespace mf

@@ -1,0 +1,245 @@
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "agent/config/config_keys.hpp"
+#include "agent/config/config_loader.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace mf::config {
+namespace {
+
+const char* const kMinimal = "org_id: \"xyz\"\nproject_id: 12345\nproject_key: \"k-123\"\n";
+
+EnvLookup env_of(std::map<std::string, std::string> vars = {}) {
+  return [vars](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+Expected<Loaded> load(const std::string& yaml, const EnvLookup& env = env_of()) { return load_text(yaml, "c.yaml", env); }
+
+std::string error_of(const std::string& yaml, const EnvLookup& env = env_of()) {
+  auto r = load(yaml, env);
+  EXPECT_FALSE(r) << yaml;
+  if (r) return {};
+  EXPECT_EQ(r.error().kind, ErrorKind::config);
+  return r.error().message;
+}
+
+TEST(Config, TheVendorsThreeKeyFileIsEnough) {
+  auto r = load(kMinimal);
+  ASSERT_TRUE(r) << r.error().message;
+  const Config& c = r->config;
+  EXPECT_EQ(c.org_id, "xyz");
+  EXPECT_EQ(c.project_id, 12345);
+  EXPECT_EQ(c.project_key.reveal(), "k-123");
+  EXPECT_EQ(c.project_key_source, "config file");
+  EXPECT_EQ(c.collector.url.to_string(), "https://collector.tallyfy.com/");
+  EXPECT_EQ(c.collector.ws_url.to_string(), "wss://collector.tallyfy.com/ws");
+  EXPECT_EQ(c.collector.connect_timeout, Duration(10'000));
+  EXPECT_EQ(c.collector.request_timeout, Duration(15'000));
+  EXPECT_EQ(c.session.ttl, std::chrono::hours(12));
+  EXPECT_EQ(c.session.reauth_before, std::chrono::minutes(10));
+  EXPECT_EQ(c.buffer.max_events, 100'000u);
+  EXPECT_EQ(c.buffer.max_bytes, 64u << 20);
+  EXPECT_EQ(c.buffer.overflow, OverflowPolicy::drop_oldest);
+  EXPECT_EQ(c.ingest.socket, "/run/manufactory-agent/ingest.sock");
+  EXPECT_EQ(c.log.level, log::Level::info);
+  EXPECT_TRUE(c.actor_json.empty());
+}
+
+TEST(Config, EveryDeclaredDefaultIsValid) {
+  for (const auto& key : declared_keys()) {
+    if (key.default_text.empty()) continue;
+    Config c;
+    EXPECT_TRUE(key.apply(key.default_text, c)) << key.name;
+  }
+}
+
+TEST(Config, ReadsEverySpecKey) {
+  auto r = load(std::string(kMinimal) + R"(
+actor:
+  username: gateway_01
+  serial: "0042"
+  floor: 3
+  tags: [a, b]
+collector:
+  url: https://127.0.0.1:8443
+  ws_url: wss://127.0.0.1:8443/ws
+  connect_timeout: 3s
+  request_timeout: 2500ms
+session:
+  ttl: 2h
+  reauth_before: 5m
+buffer:
+  max_events: 500
+  max_bytes: 1MiB
+  overflow: reject_new
+ingest:
+  socket: /tmp/x.sock
+log:
+  level: debug
+)");
+  ASSERT_TRUE(r) << r.error().message;
+  const Config& c = r->config;
+  EXPECT_EQ(c.actor_json, R"({"username":"gateway_01","serial":"0042","floor":3,"tags":["a","b"]})");
+  EXPECT_EQ(c.collector.url.port, 8443);
+  EXPECT_EQ(c.collector.connect_timeout, Duration(3000));
+  EXPECT_EQ(c.collector.request_timeout, Duration(2500));
+  EXPECT_EQ(c.session.ttl, std::chrono::hours(2));
+  EXPECT_EQ(c.buffer.max_events, 500u);
+  EXPECT_EQ(c.buffer.max_bytes, 1u << 20);
+  EXPECT_EQ(c.buffer.overflow, OverflowPolicy::reject_new);
+  EXPECT_EQ(c.ingest.socket, "/tmp/x.sock");
+  EXPECT_EQ(c.log.level, log::Level::debug);
+}
+
+TEST(Config, SyntaxErrorsCarryLineAndColumn) {
+  const std::string e = error_of("org_id: \"xyz\"\nproject_id: [1\n");
+  EXPECT_EQ(e.rfind("c.yaml:3:1: YAML syntax error", 0), 0u) << e;
+}
+
+TEST(Config, WrongTypesAreNamedWithTheirPosition) {
+  EXPECT_NE(error_of("org_id: x\nproject_id: \"12\"\nproject_key: k\n")
+                .find("c.yaml:2:13: 'project_id' must be a number, not a quoted string"),
+            std::string::npos);
+  EXPECT_NE(error_of("org_id: x\nproject_id: twelve\nproject_key: k\n")
+                .find("c.yaml:2:13: project_id must be a positive whole number, not 'twelve'"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "collector: https://x\n").find("c.yaml:4:12: 'collector' must be a mapping"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "session:\n  ttl: [1, 2]\n").find("c.yaml:5:8: 'session.ttl' must be a single duration"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "session:\n  ttl: 12\n").find("c.yaml:5:8: duration '12' has no unit"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "actor: gateway\n").find("c.yaml:4:8: 'actor' must be a mapping"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "actor:\n  User-Name: x\n").find("attribute name 'User-Name' is not valid"),
+            std::string::npos);
+}
+
+TEST(Config, UnknownKeysSuggestTheClosest) {
+  EXPECT_NE(error_of(std::string(kMinimal) + "collector:\n  ws_ulr: wss://x/ws\n")
+                .find("c.yaml:5:3: unknown key 'collector.ws_ulr'; did you mean 'collector.ws_url'?"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "projectkey_file: /x\n").find("did you mean 'project_key_file'?"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "telemetry: on\n").find("unknown key 'telemetry'; see `manufactory-agent check-config --keys`"),
+            std::string::npos);
+}
+
+TEST(Config, DuplicateKeysReportBothPlaces) {
+  EXPECT_NE(error_of(std::string(kMinimal) + "org_id: other\n").find("c.yaml:4:1: 'org_id' is set twice (first at line 1)"),
+            std::string::npos);
+}
+
+TEST(Config, AllProblemsAreReportedAtOnce) {
+  const std::string e = error_of("project_id: 0\nfoo: 1\nbuffer:\n  overflow: drop\n");
+  EXPECT_NE(e.find("'org_id' is missing"), std::string::npos);
+  EXPECT_NE(e.find("project_id must be a positive"), std::string::npos);
+  EXPECT_NE(e.find("unknown key 'foo'"), std::string::npos);
+  EXPECT_NE(e.find("buffer.overflow must be drop_oldest or reject_new, not 'drop'"), std::string::npos);
+  EXPECT_NE(e.find("no project key"), std::string::npos);
+}
+
+TEST(Config, EmptyOrScalarFilesAreExplained) {
+  EXPECT_NE(error_of("").find("the file is empty"), std::string::npos);
+  EXPECT_NE(error_of("just text").find("holds a scalar"), std::string::npos);
+}
+
+TEST(Config, PlainTransportOnlyToLoopback) {
+  EXPECT_TRUE(load(std::string(kMinimal) + "collector:\n  url: http://127.0.0.1:8080\n  ws_url: ws://localhost:8080/ws\n"));
+  EXPECT_NE(error_of(std::string(kMinimal) + "collector:\n  url: http://collector.tallyfy.com\n")
+                .find("unencrypted connections are allowed only to loopback hosts"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "collector:\n  ws_url: https://x/ws\n").find("must start with wss://"),
+            std::string::npos);
+}
+
+TEST(Config, CrossFieldRules) {
+  EXPECT_NE(error_of(std::string(kMinimal) + "session:\n  ttl: 10m\n  reauth_before: 10m\n")
+                .find("session.reauth_before must be shorter than session.ttl"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "collector:\n  ca_file: /nonexistent/ca.pem\n")
+                .find("cannot read collector.ca_file '/nonexistent/ca.pem'"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "ingest:\n  socket: relative.sock\n").find("must be an absolute path"),
+            std::string::npos);
+}
+
+TEST(ProjectKey, FromAFileTrimmedOfItsNewline) {
+  test::TempDir dir;
+  const auto key_file = dir.write("project.key", "k-from-file\n", 0600);
+  auto r = load("org_id: x\nproject_id: 1\nproject_key_file: " + key_file + "\n");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.project_key.reveal(), "k-from-file");
+  EXPECT_EQ(r->config.project_key_source, "project_key_file " + key_file);
+  EXPECT_TRUE(r->warnings.empty());
+}
+
+TEST(ProjectKey, FromTheEnvironmentWhenTheFileHasNone) {
+  auto r = load("org_id: x\nproject_id: 1\n", env_of({{"MANUFACTORY_PROJECT_KEY", "k-env"}}));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.project_key.reveal(), "k-env");
+  EXPECT_EQ(r->config.project_key_source, "MANUFACTORY_PROJECT_KEY");
+}
+
+TEST(ProjectKey, TheFileWinsOverTheEnvironment) {
+  auto r = load(kMinimal, env_of({{"MANUFACTORY_PROJECT_KEY", "k-env"}}));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->config.project_key.reveal(), "k-123");
+}
+
+TEST(ProjectKey, ConflictsAndAbsenceAreErrors) {
+  EXPECT_NE(error_of(std::string(kMinimal) + "project_key_file: /x\n").find("either project_key or project_key_file"),
+            std::string::npos);
+  const std::string missing = error_of("org_id: x\nproject_id: 1\n");
+  EXPECT_NE(missing.find("project_key_file"), std::string::npos);
+  EXPECT_NE(missing.find("MANUFACTORY_PROJECT_KEY"), std::string::npos);
+  EXPECT_NE(error_of("org_id: x\nproject_id: 1\nproject_key_file: /nonexistent/key\n").find("cannot read project_key_file"),
+            std::string::npos);
+}
+
+TEST(ProjectKey, NeverAppearsInErrors) {
+  const std::string secret = "k-SECRET-0123456789";
+  for (const std::string& yaml : {"org_id: x\nproject_id: 1\nproject_key: " + secret + "\nfoo: " + secret + "\n",
+                                  "org_id: x\nproject_id: " + secret + "\nproject_key: " + secret + "\n",
+                                  "org_id: x\nproject_id: 1\nproject_key: " + secret + "\ncollector:\n  url: " + secret + "\n"}) {
+    const std::string e = error_of(yaml);
+    // The key only leaks if it is echoed where it was the project key's own value.
+    EXPECT_EQ(e.find("project_key: " + secret), std::string::npos) << e;
+  }
+  const std::string bad_yaml = error_of("project_key: \"" + secret + "\n  [");
+  EXPECT_EQ(bad_yaml.find(secret), std::string::npos) << bad_yaml;
+}
+
+TEST(ProjectKey, ExposedFilesAreWarnedAbout) {
+  test::TempDir dir;
+  const auto key_file = dir.write("project.key", "k", 0644);
+  auto r = load("org_id: x\nproject_id: 1\nproject_key_file: " + key_file + "\n");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_NE(r->warnings[0].find("readable by every user (mode 0644)"), std::string::npos);
+  EXPECT_NE(r->warnings[0].find("chmod 600"), std::string::npos);
+
+  const auto config_file = dir.write("config.yaml", kMinimal, 0604);
+  auto loaded = load_file(config_file, env_of());
+  ASSERT_TRUE(loaded);
+  ASSERT_EQ(loaded->warnings.size(), 1u);
+  EXPECT_NE(loaded->warnings[0].find("config file"), std::string::npos);
+  EXPECT_EQ(loaded->warnings[0].find("k-123"), std::string::npos);
+}
+
+TEST(ProjectKey, GroupReadableIsFineForTheAgentsOwnGroupOnly) {
+  test::TempDir dir;
+  const auto own_group = dir.write("config.yaml", kMinimal, 0640);  // created with our effective gid
+  auto loaded = load_file(own_group, env_of());
+  ASSERT_TRUE(loaded);
+  EXPECT_TRUE(loaded->warnings.empty());
+}
+
+}  // namespace
+}  // namespace mf::config

@@ -1,0 +1,83 @@
+// TLS as an operator relies on it: verified peer and host name, and clear
+// words when either is wrong. Real certificates, real handshakes, loopback.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "tests/integration/agent_runner.hpp"
+#include "tests/support/mock_collector.hpp"
+
+namespace mf::test {
+namespace {
+
+const std::string kActor = R"({"username":"gateway_01"})";
+
+struct BadCertificate {
+  const char* cert;
+  const char* expected;
+  friend void PrintTo(const BadCertificate& c, std::ostream* os) { *os << c.cert; }
+};
+
+class UntrustedCertificate : public ::testing::TestWithParam<BadCertificate> {};
+
+TEST_P(UntrustedCertificate, IsRefusedWithTheReason) {
+  MockCollector collector({}, GetParam().cert);
+  TempDir dir;
+  auto r = oneshot(collector.write_agent_config(dir), kActor, R"({"a":1})");
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_NE(r.err.find("certificate was not accepted"), std::string::npos) << r.all();
+  EXPECT_NE(r.err.find(GetParam().expected), std::string::npos) << r.all();
+  EXPECT_EQ(collector.counter("auth_calls"), 0u) << "nothing may be sent to an unverified peer";
+}
+
+INSTANTIATE_TEST_SUITE_P(Tls, UntrustedCertificate,
+                         ::testing::Values(BadCertificate{"self-signed", "self-signed certificate"},
+                                           BadCertificate{"wrong-host", "hostname mismatch"},
+                                           BadCertificate{"expired", "certificate has expired"}),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param.cert;
+                           name.erase(std::remove(name.begin(), name.end(), '-'), name.end());
+                           return name;
+                         });
+
+TEST(Tls, AnIpAddressIsCheckedAgainstTheCertificatesIpEntries) {
+  MockCollector collector;
+  TempDir dir;
+  const auto config = dir.write("config.yaml", "org_id: org_test\nproject_id: 1\nproject_key: test-project-key\n"
+                                               "collector:\n  url: " + collector.url("127.0.0.1") +
+                                                   "\n  ws_url: " + collector.ws_url("127.0.0.1") +
+                                                   "\n  ca_file: " + cert_path("ca.pem") + "\n");
+  auto r = oneshot(config, kActor, R"({"a":1})");
+  EXPECT_EQ(r.exit_code, 0) << r.all();
+}
+
+TEST(Tls, TheWebSocketVerifiesTheHostToo) {
+  // /auth goes to a trusted collector; the WebSocket URL to one with a certificate for another host.
+  MockCollector good;
+  MockCollector wrong_host({}, "wrong-host");
+  TempDir dir;
+  const auto config = dir.write("config.yaml", "org_id: org_test\nproject_id: 1\nproject_key: test-project-key\n"
+                                               "collector:\n  url: " + good.url() +
+                                                   "\n  ws_url: " + wrong_host.ws_url() +
+                                                   "\n  ca_file: " + cert_path("ca.pem") + "\n");
+  auto r = oneshot(config, kActor, R"({"a":1})");
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_NE(r.err.find("hostname mismatch"), std::string::npos) << r.all();
+  EXPECT_EQ(wrong_host.counter("connections"), 0u);
+}
+
+TEST(Plain, LoopbackCollectorsMayUseHttpAndWs) {
+  TempDir mock_dir;
+  BackgroundProcess mock({MF_MOCK_BIN, "--plain", "--port-file", mock_dir.file("port"), "--quiet"}, mock_dir.file("log"));
+  ASSERT_TRUE(eventually([&] { return !read_file(mock_dir.file("port")).empty(); }));
+  const std::string port = read_file(mock_dir.file("port"));
+  TempDir dir;
+  const auto config = dir.write("config.yaml", "org_id: org_test\nproject_id: 1\nproject_key: test-project-key\n"
+                                               "collector:\n  url: http://127.0.0.1:" + port.substr(0, port.size() - 1) +
+                                                   "\n  ws_url: ws://127.0.0.1:" + port.substr(0, port.size() - 1) + "/ws\n");
+  auto r = oneshot(config, kActor, R"({"a":1})");
+  EXPECT_EQ(r.exit_code, 0) << r.all();
+}
+
+}  // namespace
+}  // namespace mf::test

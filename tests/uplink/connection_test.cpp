@@ -1,0 +1,179 @@
+#include "agent/uplink/connection.hpp"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+
+#include "tests/support/fake_scheduler.hpp"
+#include "tests/uplink/fake_ws_transport.hpp"
+
+namespace mf::uplink {
+namespace {
+
+constexpr const char* kEventOk = R"({"type":"event","status":"ok"})";
+constexpr const char* kPairOk = R"({"type":"auth","status":"ok"})";
+
+struct Recorder : ConnectionObserver {
+  int paired = 0;
+  std::vector<std::pair<bool, std::string>> replies;
+  std::optional<Error> closed;
+  void on_paired() override { ++paired; }
+  void on_event_reply(bool ok, const std::string& reason) override { replies.emplace_back(ok, reason); }
+  void on_closed(const Error& why) override { closed = why; }
+};
+
+class ConnectionTest : public ::testing::Test {
+ protected:
+  ConnectionTest() : connection(transport, scheduler, observer, {Duration(15'000)}) {
+    session.org_id = "xyz";
+    session.project_id = 5;
+    session.actor_profile_id = 9;
+    session.client_uuid = Secret("uuid");
+    url = *net::parse_url("wss://localhost:1/ws");
+  }
+
+  void open_and_pair() {
+    connection.start(url, session);
+    link().handlers.on_open();
+    link().handlers.on_message("Manufactory Collector ✅");
+    link().handlers.on_message(kPairOk);
+  }
+  test::FakeWsTransport::Link& link() { return transport.last(); }
+  void collector_closes() { link().handlers.on_closed(make_error(ErrorKind::network, "closed by the collector")); }
+
+  test::FakeWsTransport transport;
+  test::FakeScheduler scheduler;
+  Recorder observer;
+  Connection connection;
+  auth::Session session;
+  net::Url url;
+};
+
+TEST_F(ConnectionTest, WalksThroughTheStatesToStreaming) {
+  EXPECT_EQ(connection.state(), ConnectionState::idle);
+  connection.start(url, session);
+  EXPECT_EQ(connection.state(), ConnectionState::connecting);
+  link().handlers.on_open();
+  EXPECT_EQ(connection.state(), ConnectionState::greeting);
+  EXPECT_TRUE(link().sent.empty()) << "nothing is sent before the greeting";
+  link().handlers.on_message("Manufactory Collector ✅");
+  EXPECT_EQ(connection.state(), ConnectionState::pairing);
+  ASSERT_EQ(link().sent.size(), 1u);
+  EXPECT_EQ(link().sent[0], R"({"type":"auth","org_id":"xyz","project_id":5,"actor_profile_id":9,"client_uuid":"uuid"})");
+  link().handlers.on_message(kPairOk);
+  EXPECT_EQ(connection.state(), ConnectionState::streaming);
+  EXPECT_EQ(observer.paired, 1);
+}
+
+TEST_F(ConnectionTest, EventsArePipelinedAndAcknowledgedInOrder) {
+  open_and_pair();
+  EXPECT_TRUE(connection.send_event(R"({"seq":1})"));
+  EXPECT_TRUE(connection.send_event(R"({"seq":2})"));
+  EXPECT_TRUE(connection.send_event(R"({"seq":3})"));
+  EXPECT_EQ(connection.in_flight(), 3u);
+  EXPECT_EQ(link().sent.back(), R"({"type":"event","attributes":{"seq":3}})");
+  link().handlers.on_message(kEventOk);
+  link().handlers.on_message(R"({"type":"event","status":"error","message":"bad seq"})");
+  EXPECT_EQ(connection.in_flight(), 1u);
+  ASSERT_EQ(observer.replies.size(), 2u);
+  EXPECT_TRUE(observer.replies[0].first);
+  EXPECT_FALSE(observer.replies[1].first);
+  EXPECT_EQ(observer.replies[1].second, "bad seq");
+}
+
+TEST_F(ConnectionTest, NoEventsBeforePairing) {
+  connection.start(url, session);
+  EXPECT_FALSE(connection.send_event(R"({"a":1})"));
+  link().handlers.on_open();
+  EXPECT_FALSE(connection.send_event(R"({"a":1})"));
+}
+
+TEST_F(ConnectionTest, RefusedPairingMeansTheSessionIsOver) {
+  connection.start(url, session);
+  link().handlers.on_open();
+  link().handlers.on_message("hello");
+  link().handlers.on_message(R"({"type":"auth","status":"error","message":"session expired"})");
+  EXPECT_EQ(connection.state(), ConnectionState::closing);
+  EXPECT_TRUE(link().close_requested);
+  collector_closes();
+  ASSERT_TRUE(observer.closed);
+  EXPECT_EQ(observer.closed->kind, ErrorKind::session_expired);
+  EXPECT_NE(observer.closed->message.find("session expired"), std::string::npos);
+  EXPECT_EQ(observer.paired, 0);
+}
+
+TEST_F(ConnectionTest, AReplyForAnEventNeverSentRecyclesTheConnection) {
+  open_and_pair();
+  link().handlers.on_message(kEventOk);
+  collector_closes();
+  ASSERT_TRUE(observer.closed);
+  EXPECT_NE(observer.closed->message.find("never sent"), std::string::npos);
+  EXPECT_TRUE(observer.replies.empty());
+}
+
+TEST_F(ConnectionTest, GarbageRepliesRecycleTheConnectionWithoutAcking) {
+  open_and_pair();
+  connection.send_event(R"({"a":1})");
+  link().handlers.on_message("<html>proxy error</html>");
+  EXPECT_TRUE(link().close_requested);
+  collector_closes();
+  ASSERT_TRUE(observer.closed);
+  EXPECT_EQ(observer.closed->kind, ErrorKind::server);
+  EXPECT_TRUE(observer.replies.empty());
+  EXPECT_EQ(connection.in_flight(), 1u) << "the unanswered event is the owner's to resend";
+}
+
+TEST_F(ConnectionTest, SilentGreetingTimesOut) {
+  connection.start(url, session);
+  link().handlers.on_open();
+  scheduler.advance(Duration(14'999));
+  EXPECT_EQ(connection.state(), ConnectionState::greeting);
+  scheduler.advance(Duration(1));
+  EXPECT_EQ(connection.state(), ConnectionState::closing);
+  // The collector does not even answer the close: the socket is dropped after another time-out.
+  scheduler.advance(Duration(15'000));
+  ASSERT_TRUE(observer.closed);
+  EXPECT_EQ(observer.closed->kind, ErrorKind::timeout);
+  EXPECT_NE(observer.closed->message.find("greeting"), std::string::npos);
+  EXPECT_TRUE(link().destroyed);
+}
+
+TEST_F(ConnectionTest, MissingEventReplyTimesOutButSteadyRepliesKeepItAlive) {
+  open_and_pair();
+  connection.send_event(R"({"a":1})");
+  connection.send_event(R"({"a":2})");
+  scheduler.advance(Duration(10'000));
+  link().handlers.on_message(kEventOk);
+  scheduler.advance(Duration(10'000));
+  EXPECT_EQ(connection.state(), ConnectionState::streaming) << "each reply restarts the wait";
+  scheduler.advance(Duration(5'000));
+  EXPECT_EQ(connection.state(), ConnectionState::closing);
+}
+
+TEST_F(ConnectionTest, IdleStreamingHasNoTimer) {
+  open_and_pair();
+  scheduler.advance(std::chrono::hours(48));
+  EXPECT_EQ(connection.state(), ConnectionState::streaming);
+}
+
+TEST_F(ConnectionTest, RepliesStillCountWhileClosing) {
+  open_and_pair();
+  connection.send_event(R"({"a":1})");
+  connection.close();
+  EXPECT_EQ(connection.state(), ConnectionState::closing);
+  link().handlers.on_message(kEventOk);
+  EXPECT_EQ(observer.replies.size(), 1u);
+  collector_closes();
+  EXPECT_TRUE(observer.closed);
+}
+
+TEST_F(ConnectionTest, TransportFailureBeforeOpenIsReportedOnce) {
+  connection.start(url, session);
+  link().handlers.on_closed(make_error(ErrorKind::tls, "certificate"));
+  ASSERT_TRUE(observer.closed);
+  EXPECT_EQ(observer.closed->kind, ErrorKind::tls);
+  EXPECT_EQ(connection.state(), ConnectionState::closed);
+}
+
+}  // namespace
+}  // namespace mf::uplink

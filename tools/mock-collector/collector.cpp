@@ -1,0 +1,418 @@
+#include "tools/mock-collector/collector.hpp"
+
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "agent/common/json.hpp"
+
+namespace mock {
+namespace {
+
+constexpr mf::json::Limits kLimits{4 << 20, 64};
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+std::string message_json(std::string_view message) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  w.Key("message");
+  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  w.EndObject();
+  return b.GetString();
+}
+
+HttpReply http_error(int status, std::string_view message) { return {status, message_json(message), std::nullopt}; }
+
+std::string ws_reply(std::string_view type, std::string_view error_message = {}) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  w.Key("type");
+  w.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
+  w.Key("status");
+  w.String(error_message.empty() ? "ok" : "error");
+  if (!error_message.empty()) {
+    w.Key("message");
+    w.String(error_message.data(), static_cast<rapidjson::SizeType>(error_message.size()));
+  }
+  w.EndObject();
+  return b.GetString();
+}
+
+bool valid_name(std::string_view n) {
+  if (n.empty() || !(std::islower(static_cast<unsigned char>(n[0])) || n[0] == '_')) return false;
+  for (char c : n) {
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_')) return false;
+  }
+  return true;
+}
+
+std::string snake_case(std::string_view display) {
+  std::string out;
+  for (char c : display) {
+    if (std::isalnum(static_cast<unsigned char>(c))) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    else if (!out.empty() && out.back() != '_') out.push_back('_');
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  return out;
+}
+
+bool matches(std::string_view text, std::string_view pattern) {  // '9' = digit, others literal
+  if (text.size() != pattern.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (pattern[i] == '9' ? !std::isdigit(static_cast<unsigned char>(text[i])) : text[i] != pattern[i]) return false;
+  }
+  return true;
+}
+
+bool value_fits(const std::string& type, const rapidjson::Value& v) {
+  auto str = [&] { return std::string_view(v.GetString(), v.GetStringLength()); };
+  if (type == "TEXT") return v.IsString();
+  if (type == "INTEGER") return v.IsInt();
+  if (type == "DATE") return v.IsString() && matches(str(), "9999-99-99");
+  if (type == "TIME") return v.IsString() && matches(str(), "99:99:99");
+  if (type == "TIMESTAMP") return v.IsString() && matches(str(), "9999-99-99 99:99:99");
+  if (type == "BOOLEAN") return v.IsBool();
+  return type == "JSON";
+}
+
+// Every name valid; with a schema, every attribute declared and of its type.
+std::optional<std::string> check_attributes(const rapidjson::Value& attrs, const Schema* schema, std::string_view what) {
+  if (!attrs.IsObject() || attrs.MemberCount() == 0) return std::string(what) + " must be a non-empty object";
+  for (auto it = attrs.MemberBegin(); it != attrs.MemberEnd(); ++it) {
+    const std::string name = it->name.GetString();
+    if (!valid_name(name)) return "invalid attribute name '" + name + "'";
+    if (schema == nullptr) continue;
+    const SchemaAttribute* declared = nullptr;
+    for (const auto& a : schema->attributes) {
+      if (a.name == name) declared = &a;
+    }
+    if (declared == nullptr) return "attribute '" + name + "' is not in the " + std::string(what) + " schema";
+    if (!value_fits(declared->data_type, it->value)) return "attribute '" + name + "' must be " + declared->data_type;
+  }
+  return std::nullopt;
+}
+
+Schema schema_from(const rapidjson::Value& attrs, std::string unique_id) {
+  Schema s;
+  s.unique_id = std::move(unique_id);
+  for (auto it = attrs.MemberBegin(); it != attrs.MemberEnd(); ++it) {
+    if (!it->value.IsString()) continue;
+    s.attributes.push_back({snake_case(it->name.GetString()), it->name.GetString(), it->value.GetString()});
+  }
+  return s;
+}
+
+void write_counter(Writer& w, const char* name, std::uint64_t v) {
+  w.Key(name);
+  w.Uint64(v);
+}
+
+}  // namespace
+
+Collector::Collector(const Options& options) : options_(options) {
+  if (options_.schemas_file.empty()) return;
+  std::ifstream in(options_.schemas_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto doc = mf::json::parse_untrusted(text.str(), kLimits);
+  if (!doc || !doc->IsObject()) {
+    std::fprintf(stderr, "mock-collector: cannot use --schemas %s\n", options_.schemas_file.c_str());
+    std::exit(2);
+  }
+  const char* unique = mf::json::find_string(*doc, "unique_id");
+  for (const char* kind : {"actors", "events"}) {
+    if (const auto* attrs = mf::json::find(*doc, kind); attrs != nullptr && attrs->IsObject()) {
+      schemas_[kind] = schema_from(*attrs, unique != nullptr && std::string_view(kind) == "actors" ? unique : "");
+    }
+  }
+}
+
+HttpReply Collector::handle_http(std::string_view method, std::string_view target, std::string_view auth_header,
+                                 std::string_view body) {
+  dirty_ = true;
+  if (method == "POST" && target == "/auth") return auth(auth_header, body);
+  if (method == "POST" && target == "/events") return rest_event(auth_header, body);
+  for (std::string_view kind : {"actors", "events"}) {
+    const std::string prefix = "/" + std::string(kind) + "/schema";
+    if (target.substr(0, prefix.size()) == prefix) {
+      return schema_call(method, kind, target.substr(prefix.size()), auth_header, body);
+    }
+  }
+  return http_error(404, "no such endpoint");
+}
+
+std::optional<std::string> Collector::check_project(std::string_view body_org, std::int64_t body_project) const {
+  if (body_org != options_.org_id) return "unknown org_id";
+  if (body_project != options_.project_id) return "unknown project_id";
+  return std::nullopt;
+}
+
+HttpReply Collector::auth(std::string_view key, std::string_view body) {
+  ++stats_.auth_calls;
+  if (stats_.auth_calls <= options_.fail_auth) {
+    ++stats_.auth_unavailable;
+    return {503, message_json("service unavailable"), options_.retry_after_s};
+  }
+  if (key != options_.project_key) {
+    ++stats_.auth_rejected;
+    return http_error(401, "invalid project key");
+  }
+  auto doc = mf::json::parse_untrusted(body, kLimits);
+  auto bad = [this](std::string_view why) {
+    ++stats_.auth_bad_request;
+    return http_error(400, why);
+  };
+  if (!doc || !doc->IsObject()) return bad("body must be a JSON object");
+  const char* org = mf::json::find_string(*doc, "org_id");
+  const auto* project = mf::json::find(*doc, "project_id");
+  const auto* profile = mf::json::find(*doc, "actor_profile");
+  if (org == nullptr || project == nullptr || !project->IsInt64() || profile == nullptr) {
+    return bad("org_id (string), project_id (number) and actor_profile (object) are required");
+  }
+  if (auto why = check_project(org, project->GetInt64())) return bad(*why);
+  const auto schema = schemas_.find("actors");
+  if (auto why = check_attributes(*profile, schema == schemas_.end() ? nullptr : &schema->second, "actor_profile")) {
+    return bad(*why);
+  }
+  const std::int64_t actor_id = actor_id_for(mf::json::to_string(*profile));
+  const std::string uuid = new_uuid();
+  sessions_[uuid] = {actor_id, Clock::now() + options_.session_ttl};
+  ++stats_.auth_ok;
+
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  w.Key("org_id");
+  w.String(options_.org_id.c_str());
+  w.Key("project_id");
+  w.Int64(options_.project_id);
+  w.Key("actor_profile_id");
+  w.Int64(actor_id);
+  w.Key("client_uuid");
+  w.String(uuid.c_str());
+  w.EndObject();
+  return {200, b.GetString(), std::nullopt};
+}
+
+HttpReply Collector::rest_event(std::string_view key, std::string_view body) {
+  if (key != options_.project_key) return http_error(401, "invalid project key");
+  auto doc = mf::json::parse_untrusted(body, kLimits);
+  if (!doc || !doc->IsObject()) return http_error(400, "body must be a JSON object");
+  const char* org = mf::json::find_string(*doc, "org_id");
+  const auto* project = mf::json::find(*doc, "project_id");
+  const auto* profile = mf::json::find(*doc, "actor_profile");
+  const auto* attrs = mf::json::find(*doc, "attributes");
+  if (org == nullptr || project == nullptr || !project->IsInt64() || profile == nullptr || attrs == nullptr) {
+    return http_error(400, "org_id, project_id, actor_profile and attributes are required");
+  }
+  if (auto why = check_project(org, project->GetInt64())) return http_error(400, *why);
+  const auto schema = schemas_.find("events");
+  if (auto why = check_attributes(*attrs, schema == schemas_.end() ? nullptr : &schema->second, "events")) {
+    return http_error(400, *why);
+  }
+  const auto* seq = mf::json::find(*attrs, "seq");
+  record_event(actor_id_for(mf::json::to_string(*profile)), seq && seq->IsInt64() ? std::optional(seq->GetInt64()) : std::nullopt);
+  ++stats_.rest_events;
+  return {200, R"({"message":"success"})", std::nullopt};
+}
+
+HttpReply Collector::schema_call(std::string_view method, std::string_view kind, std::string_view rest,
+                                 std::string_view token, std::string_view body) {
+  if (token != options_.access_token) return http_error(401, "invalid access token");
+  const std::string key(kind);
+  if (method == "GET") {
+    const std::string expected = "/" + options_.org_id + "/" + std::to_string(options_.project_id);
+    if (rest != expected) return http_error(404, "no schema for that org and project");
+    auto it = schemas_.find(key);
+    if (it == schemas_.end()) return http_error(404, "schema not found");
+    rapidjson::StringBuffer b;
+    Writer w(b);
+    w.StartObject();
+    w.Key("attributes");
+    w.StartArray();
+    for (const auto& a : it->second.attributes) {
+      w.StartObject();
+      w.Key("name");
+      w.String(a.name.c_str());
+      w.Key("display_name");
+      w.String(a.display_name.c_str());
+      w.Key("data_type");
+      w.String(a.data_type.c_str());
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("org_id");
+    w.String(options_.org_id.c_str());
+    w.Key("project_id");
+    w.Int64(options_.project_id);
+    if (kind == "actors") {
+      w.Key("unique_id");
+      w.String(it->second.unique_id.c_str());
+    }
+    w.EndObject();
+    return {200, b.GetString(), std::nullopt};
+  }
+  if (!rest.empty()) return http_error(404, "no such endpoint");
+  auto doc = mf::json::parse_untrusted(body, kLimits);
+  if (!doc || !doc->IsObject()) return http_error(400, "body must be a JSON object");
+  const char* org = mf::json::find_string(*doc, "org_id");
+  const auto* project = mf::json::find(*doc, "project_id");
+  if (org == nullptr || project == nullptr || !project->IsInt64()) return http_error(400, "org_id and project_id are required");
+  if (auto why = check_project(org, project->GetInt64())) return http_error(400, *why);
+  if (method == "DELETE") {
+    schemas_.erase(key);
+    return {200, R"({"message":"success"})", std::nullopt};
+  }
+  if (method != "POST") return http_error(405, "method not allowed");
+  const auto* attrs = mf::json::find(*doc, "attributes");
+  if (attrs == nullptr || !attrs->IsObject()) return http_error(400, "attributes (name -> data type) are required");
+  const char* unique = mf::json::find_string(*doc, "unique_id");
+  if (kind == "actors" && unique == nullptr) return http_error(400, "unique_id is required");
+  schemas_[key] = schema_from(*attrs, unique != nullptr ? unique : "");
+  return {200, R"({"message":"success"})", std::nullopt};
+}
+
+std::optional<std::string> Collector::handle_ws_message(std::string_view text, Peer& peer, Clock::time_point now) {
+  dirty_ = true;
+  auto doc = mf::json::parse_untrusted(text, kLimits);
+  const char* type = doc && doc->IsObject() ? mf::json::find_string(*doc, "type") : nullptr;
+  if (type == nullptr) {
+    ++stats_.bad_messages;
+    return ws_reply("error", "message must be a JSON object with a type");
+  }
+  if (std::string_view(type) == "auth") return pair(*doc, peer, now);
+  if (std::string_view(type) == "event") {
+    if (peer.paired && peer.expires_at <= now) {
+      ++stats_.events_after_expiry;
+      return std::nullopt;
+    }
+    ++peer.events;
+    return event(*doc, peer);
+  }
+  ++stats_.bad_messages;
+  return ws_reply("error", "unknown message type");
+}
+
+std::string Collector::pair(const rapidjson::Value& message, Peer& peer, Clock::time_point now) {
+  const char* org = mf::json::find_string(message, "org_id");
+  const auto* project = mf::json::find(message, "project_id");
+  const auto* actor = mf::json::find(message, "actor_profile_id");
+  const char* uuid = mf::json::find_string(message, "client_uuid");
+  auto refuse = [&](std::string_view why) {
+    ++stats_.pairings_refused;
+    return ws_reply("auth", why);
+  };
+  if (org == nullptr || project == nullptr || !project->IsInt64() || actor == nullptr || !actor->IsInt64() || uuid == nullptr) {
+    return refuse("org_id, project_id, actor_profile_id and client_uuid are required");
+  }
+  if (auto why = check_project(org, project->GetInt64())) return refuse(*why);
+  auto it = sessions_.find(uuid);
+  if (it == sessions_.end()) return refuse("unknown client_uuid");
+  if (it->second.actor_profile_id != actor->GetInt64()) return refuse("client_uuid belongs to another actor profile");
+  if (it->second.expires_at <= now) return refuse("session expired");
+  peer.paired = true;
+  peer.actor_profile_id = it->second.actor_profile_id;
+  peer.expires_at = it->second.expires_at;
+  ++stats_.pairings;
+  return ws_reply("auth");
+}
+
+std::string Collector::event(const rapidjson::Value& message, Peer& peer) {
+  if (!peer.paired) {
+    ++stats_.events_unpaired;
+    return ws_reply("event", "connection is not paired");
+  }
+  const auto* attrs = mf::json::find(message, "attributes");
+  const auto schema = schemas_.find("events");
+  std::optional<std::string> why = attrs == nullptr ? std::optional<std::string>("attributes are required")
+                                                    : check_attributes(*attrs, schema == schemas_.end() ? nullptr : &schema->second, "events");
+  if (why) {
+    ++stats_.events_rejected;
+    return ws_reply("event", *why);
+  }
+  const auto* seq = mf::json::find(*attrs, "seq");
+  record_event(peer.actor_profile_id, seq && seq->IsInt64() ? std::optional(seq->GetInt64()) : std::nullopt);
+  ++stats_.events_ok;
+  if (!options_.quiet) {
+    std::printf("event actor_profile_id=%lld %s\n", static_cast<long long>(peer.actor_profile_id),
+                mf::json::to_string(*attrs).c_str());
+    std::fflush(stdout);
+  }
+  return ws_reply("event");
+}
+
+std::int64_t Collector::actor_id_for(const std::string& profile_json) {
+  auto [it, inserted] = actor_ids_.emplace(profile_json, static_cast<std::int64_t>(actor_ids_.size() + 1));
+  if (inserted) actors_[it->second].profile_json = profile_json;
+  return it->second;
+}
+
+void Collector::record_event(std::int64_t actor_id, std::optional<std::int64_t> seq) {
+  auto& a = actors_[actor_id];
+  ++a.events;
+  if (!seq) return;
+  if (!a.seen.insert(*seq).second) {
+    ++a.duplicates;
+  } else if (*seq < a.max_seq) {
+    ++a.out_of_order;
+  }
+  if (*seq > a.max_seq) a.max_seq = *seq;
+}
+
+std::string Collector::new_uuid() {
+  const std::uint64_t hi = rng_(), lo = rng_();
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFF),
+                static_cast<unsigned>(0x8000 | ((lo >> 48) & 0x3FFF)), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+  return text;
+}
+
+std::string Collector::stats_json() const {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  const auto& s = stats_;
+  write_counter(w, "auth_calls", s.auth_calls);
+  write_counter(w, "auth_ok", s.auth_ok);
+  write_counter(w, "auth_rejected", s.auth_rejected);
+  write_counter(w, "auth_unavailable", s.auth_unavailable);
+  write_counter(w, "auth_bad_request", s.auth_bad_request);
+  write_counter(w, "connections", s.connections);
+  write_counter(w, "pairings", s.pairings);
+  write_counter(w, "pairings_refused", s.pairings_refused);
+  write_counter(w, "kills", s.kills);
+  write_counter(w, "expiry_closes", s.expiry_closes);
+  write_counter(w, "events_ok", s.events_ok);
+  write_counter(w, "events_rejected", s.events_rejected);
+  write_counter(w, "events_after_expiry", s.events_after_expiry);
+  write_counter(w, "events_unpaired", s.events_unpaired);
+  write_counter(w, "rest_events", s.rest_events);
+  write_counter(w, "bad_messages", s.bad_messages);
+  write_counter(w, "snapshots", s.snapshots);
+  w.Key("actors");
+  w.StartObject();
+  for (const auto& [id, a] : actors_) {
+    const std::string key = std::to_string(id);
+    w.Key(key.c_str());
+    w.StartObject();
+    w.Key("actor_profile");
+    w.RawValue(a.profile_json.c_str(), a.profile_json.size(), rapidjson::kObjectType);
+    write_counter(w, "events", a.events);
+    write_counter(w, "unique", a.seen.size());
+    write_counter(w, "duplicates", a.duplicates);
+    write_counter(w, "out_of_order", a.out_of_order);
+    w.Key("max_seq");
+    w.Int64(a.max_seq);
+    w.EndObject();
+  }
+  w.EndObject();
+  w.EndObject();
+  return b.GetString();
+}
+
+}  // namespace mock

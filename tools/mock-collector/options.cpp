@@ -1,0 +1,89 @@
+#include "tools/mock-collector/options.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "agent/common/units.hpp"
+
+namespace mock {
+namespace {
+
+const char* const kUsage = R"(mock-collector: a Manufactory collector for tests, demos and benchmarks (loopback only)
+
+  --listen HOST:PORT     address to listen on (default 127.0.0.1:0, any free port)
+  --port-file FILE       write the chosen port here once listening
+  --cert FILE --key FILE TLS certificate chain and key (tools/make-test-certs.sh makes them)
+  --plain                no TLS (http:// and ws://)
+  --project-key KEY      project key /auth accepts (default test-project-key)
+  --org-id ID            (default org_test)     --project-id N   (default 1)
+  --access-token T       token for the schema endpoints (default test-access-token)
+  --schemas FILE         JSON {"actors":{name:TYPE}, "events":{name:TYPE}, "unique_id":name}
+  --session-ttl DUR      client_uuid lifetime (default 12h); at expiry the connection is closed (1008)
+  --kill-every N         drop the TCP connection at every N-th event on a connection, unanswered
+  --reply-delay DUR      delay every WebSocket reply (order kept)
+  --fail-auth N          answer the first N /auth calls with 503 and Retry-After
+  --retry-after SECONDS  the Retry-After value for those (default 1)
+  --stats-file FILE      JSON counters, rewritten at most every 50 ms, on SIGUSR1 and at exit
+  --greeting TEXT        the first WebSocket message
+  --quiet                do not print each event
+)";
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::fprintf(stderr, "mock-collector: %s\n\n%s", message.c_str(), kUsage);
+  std::exit(2);
+}
+
+std::uint64_t to_number(const std::string& flag, const std::string& text) {
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0') usage_error(flag + " needs a whole number, not '" + text + "'");
+  return v;
+}
+
+std::chrono::milliseconds to_duration(const std::string& flag, const std::string& text) {
+  auto d = mf::parse_duration(text);
+  if (!d) usage_error(flag + ": " + d.error().message);
+  return *d;
+}
+
+}  // namespace
+
+Options parse_options(const std::vector<std::string>& args) {
+  Options o;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& flag = args[i];
+    if (flag == "--help") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+    if (flag == "--plain") { o.plain = true; continue; }
+    if (flag == "--quiet") { o.quiet = true; continue; }
+    if (i + 1 >= args.size()) usage_error("unknown option or missing value: " + flag);
+    const std::string& v = args[++i];
+    if (flag == "--listen") {
+      const auto colon = v.rfind(':');
+      if (colon == std::string::npos) usage_error("--listen needs HOST:PORT");
+      o.host = v.substr(0, colon);
+      o.port = static_cast<std::uint16_t>(to_number(flag, v.substr(colon + 1)));
+    } else if (flag == "--port-file") o.port_file = v;
+    else if (flag == "--cert") o.cert_file = v;
+    else if (flag == "--key") o.key_file = v;
+    else if (flag == "--project-key") o.project_key = v;
+    else if (flag == "--org-id") o.org_id = v;
+    else if (flag == "--project-id") o.project_id = static_cast<std::int64_t>(to_number(flag, v));
+    else if (flag == "--access-token") o.access_token = v;
+    else if (flag == "--schemas") o.schemas_file = v;
+    else if (flag == "--session-ttl") o.session_ttl = to_duration(flag, v);
+    else if (flag == "--kill-every") o.kill_every = to_number(flag, v);
+    else if (flag == "--reply-delay") o.reply_delay = to_duration(flag, v);
+    else if (flag == "--fail-auth") o.fail_auth = to_number(flag, v);
+    else if (flag == "--retry-after") o.retry_after_s = static_cast<unsigned>(to_number(flag, v));
+    else if (flag == "--stats-file") o.stats_file = v;
+    else if (flag == "--greeting") o.greeting = v;
+    else usage_error("unknown option " + flag);
+  }
+  if (!o.plain && (o.cert_file.empty() || o.key_file.empty())) usage_error("give --cert and --key, or --plain");
+  return o;
+}
+
+}  // namespace mock
