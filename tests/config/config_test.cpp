@@ -243,3 +243,22 @@ TEST(ProjectKey, GroupReadableIsFineForTheAgentsOwnGroupOnly) {
 
 }  // namespace
 }  // namespace mf::config
+
+namespace mf::config {
+namespace {
+
+// The commented example stays valid and documents every key there is.
+TEST(ExampleConfig, IsValidAndMentionsEveryKey) {
+  const std::string path = std::string(MF_SOURCE_DIR) + "/config/manufactory-agent.yaml";
+  auto loaded = load_file(path, [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  const std::string text = test::read_file(path);
+  for (const auto& key : declared_keys()) {
+    const auto dot = key.name.rfind('.');
+    const std::string leaf(key.name.substr(dot == std::string_view::npos ? 0 : dot + 1));
+    EXPECT_NE(text.find(leaf + ":"), std::string::npos) << key.name << " is not in " << path;
+  }
+}
+
+}  // namespace
+}  // namespace mf::config

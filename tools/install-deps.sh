@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the build and tests need, only those missing.
+# Everything comes from Debian's archive; nothing is downloaded from elsewhere.
+set -euo pipefail
+
+packages=(
+  cmake g++ make pkg-config                      # toolchain
+  libboost-dev                                   # Boost.Asio and Boost.Beast (header-only)
+  libwebsocketpp-dev                             # WebSocket client
+  rapidjson-dev libyaml-cpp-dev libssl-dev       # JSON, YAML, TLS
+  libspdlog-dev libfmt-dev                       # logging
+  libgtest-dev libgmock-dev libbenchmark-dev     # tests and micro-benchmarks
+  openssl ca-certificates                        # test certificates, system trust store
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
