@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
-tools/build.sh -DMF_BUILD_TESTS=OFF
+BUILD_TARGETS="manufactory-agent mock-collector" tools/build.sh
 build=${BUILD_DIR:-build}
 demo="$build/demo"
 mkdir -p "$demo"

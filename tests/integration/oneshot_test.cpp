@@ -53,6 +53,16 @@ TEST(OneShot, WrongKeyExitsThreeWithoutShowingTheKey) {
   EXPECT_EQ(collector.counter("auth_rejected"), 1u);
 }
 
+TEST(OneShot, ABadRequestExitsThreeWithTheServersMessage) {
+  MockCollector collector;
+  TempDir dir;
+  std::string yaml = read_file(collector.write_agent_config(dir));
+  yaml.replace(yaml.find("org_test"), 8, "org_other");
+  auto r = oneshot(dir.write("config.yaml", yaml), kActor, R"({"a":1})");
+  EXPECT_EQ(r.exit_code, 3) << r.all();
+  EXPECT_NE(r.err.find("refused the authentication request (HTTP 400): unknown org_id"), std::string::npos) << r.all();
+}
+
 TEST(OneShot, SecretsStayOutOfEvenTraceOutput) {
   MockCollector collector;
   TempDir dir;
