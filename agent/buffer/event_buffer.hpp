@@ -1,0 +1,66 @@
+#pragma once
+// The one place events live until the collector acknowledged them.
+//
+// Per actor, events form a FIFO. The uplink *leases* events from the front to
+// send them; a lease ends with ack (the event leaves the buffer) or with
+// release (the connection died: the events are sent again, in order). So at
+// any time an actor's queue is [leased...][waiting...].
+//
+// The memory ring is the first implementation; the disk buffer is a second
+// one behind the same interface.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "agent/common/expected.hpp"
+
+namespace mf::buffer {
+
+using ActorId = std::uint32_t;
+
+enum class Overflow { drop_oldest, reject_new };
+
+struct Limits {
+  std::uint64_t max_events = 100'000;
+  std::uint64_t max_bytes = 64ULL << 20;
+  Overflow overflow = Overflow::drop_oldest;
+};
+
+struct PushResult {
+  bool accepted = false;
+  std::size_t dropped = 0;  // older events evicted to make room (drop_oldest)
+  std::string reason;       // why not accepted
+};
+
+struct BufferStats {
+  std::uint64_t events = 0;  // buffered, leased included
+  std::uint64_t bytes = 0;
+  std::uint64_t leased = 0;
+};
+
+class EventBuffer {
+ public:
+  virtual ~EventBuffer() = default;
+
+  virtual PushResult push(ActorId actor, std::string attributes_json) = 0;
+
+  // The oldest waiting event of the actor, now leased; nullptr when none waits.
+  // The pointer is valid until the next call on the buffer: copy or send at once.
+  virtual const std::string* lease_next(ActorId actor) = 0;
+  // The oldest leased event (to quote it when the collector rejects it); nullptr when none.
+  virtual const std::string* oldest_leased(ActorId actor) const = 0;
+  // The oldest leased event of the actor was acknowledged (or rejected for good).
+  virtual void ack_oldest(ActorId actor) = 0;
+  // Every lease of the actor returns to waiting; they will be leased again in order.
+  virtual void release_all(ActorId actor) = 0;
+
+  virtual std::size_t waiting(ActorId actor) const = 0;
+  virtual std::size_t leased(ActorId actor) const = 0;
+  virtual BufferStats stats() const = 0;
+
+  // Limits may change at run time (SIGHUP); a smaller limit applies to new events only.
+  virtual void set_limits(const Limits& limits) = 0;
+};
+
+}  // namespace mf::buffer
