@@ -8,6 +8,15 @@ Usage:
   manufactory-agent --actor=<base64 JSON> --event=<base64 JSON> [--config FILE]
       Authenticate, connect, pair, send one event, wait for its reply, exit.
       --actor may be left out when the config file has an `actor` mapping.
+  manufactory-agent run [--config FILE]
+      The daemon, in the foreground (systemd supervises it). SIGTERM drains
+      and stops; SIGHUP reloads the log level and the buffer and ingest limits.
+  manufactory-agent send [--config FILE] [--socket PATH] [--actor JSON] [EVENT_JSON ...]
+      Hand events to the running daemon. Without EVENT_JSON, reads NDJSON from
+      stdin: each line an attributes object or {"actor":{...},"attributes":{...}}.
+      Exits 0 once the daemon has accepted every line.
+  manufactory-agent status [--json] [--config FILE] [--socket PATH]
+      What the running daemon is doing.
   manufactory-agent check-config [--config FILE] [--keys]
       Validate the configuration and exit; --keys lists every key with its
       type, default and meaning.
@@ -18,8 +27,9 @@ Options:
                       next to the executable, else /etc/manufactory-agent/config.yaml.
   --log-level LEVEL   trace, debug, info, warn or error (overrides log.level).
 
-Exit codes: 0 success; 1 runtime failure (network, time-out); 2 usage or
-configuration error; 3 refused by the collector (key or event rejected).
+Exit codes: 0 success; 1 runtime failure (network, time-out, daemon not
+running); 2 usage or configuration error; 3 refused (by the collector: key or
+event rejected; by the daemon: a line `send` handed over was not accepted).
 )";
 
 namespace {
@@ -45,8 +55,11 @@ Expected<Args> parse_args(const std::vector<std::string>& argv) {
   std::optional<Command> command;
   for (std::size_t i = 1; i < argv.size(); ++i) {
     const std::string& arg = argv[i];
-    if (arg == "--help" || arg == "-h") return Args{Command::help, {}, {}, {}, {}, false};
-    if (arg == "--version") return Args{Command::version, {}, {}, {}, {}, false};
+    if (arg == "--help" || arg == "-h" || arg == "--version") {
+      Args only;
+      only.command = arg == "--version" ? Command::version : Command::help;
+      return only;
+    }
     if (is_option(arg, "--config")) {
       args.config_path = option_value(argv, i, "--config");
       if (!args.config_path || args.config_path->empty()) return usage("--config needs a file name");
@@ -64,13 +77,33 @@ Expected<Args> parse_args(const std::vector<std::string>& argv) {
       if (!args.event_base64) return usage("--event needs a base64-encoded JSON object");
     } else if (arg == "--keys") {
       args.list_keys = true;
-    } else if (arg == "check-config" && !command) {
-      command = Command::check_config;
-    } else if (!arg.empty() && arg.front() == '-') {
+    } else if (arg == "--json") {
+      args.json = true;
+    } else if (is_option(arg, "--socket")) {
+      args.socket = option_value(argv, i, "--socket");
+      if (!args.socket || args.socket->empty()) return usage("--socket needs a path");
+    } else if (!command && (arg == "check-config" || arg == "run" || arg == "send" || arg == "status")) {
+      command = arg == "run" ? Command::run : arg == "send" ? Command::send : arg == "status" ? Command::status : Command::check_config;
+    } else if (!arg.empty() && arg.front() == '-' && arg != "-") {
       return usage("unknown option '" + arg + "'");
+    } else if (command == Command::send) {
+      args.events.push_back(arg);
     } else {
       return usage("unknown command '" + arg + "'");
     }
+  }
+  if (args.json && command != Command::status) return usage("--json goes with status");
+  if (args.socket && command != Command::send && command != Command::status) return usage("--socket goes with send or status");
+  if (command == Command::send) {
+    if (args.event_base64) return usage("send takes events as JSON arguments or on stdin, not --event");
+    args.actor_json = std::move(args.actor_base64);  // for send, --actor is plain JSON
+    args.command = Command::send;
+    return args;
+  }
+  if (command == Command::run || command == Command::status) {
+    if (args.actor_base64 || args.event_base64) return usage("run and status take no --actor or --event");
+    args.command = *command;
+    return args;
   }
   if (command == Command::check_config) {
     if (args.actor_base64 || args.event_base64) return usage("check-config takes no --actor or --event");

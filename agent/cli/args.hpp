@@ -8,7 +8,7 @@
 
 namespace mf::cli {
 
-enum class Command { oneshot, check_config, version, help };
+enum class Command { oneshot, run, send, status, check_config, version, help };
 
 struct Args {
   Command command = Command::help;
@@ -17,6 +17,10 @@ struct Args {
   std::optional<std::string> actor_base64;
   std::optional<std::string> event_base64;
   bool list_keys = false;  // check-config --keys
+  bool json = false;       // status --json
+  std::optional<std::string> socket;      // send/status: talk to this socket instead of the configured one
+  std::optional<std::string> actor_json;  // send --actor JSON
+  std::vector<std::string> events;        // send EVENT_JSON ...
 };
 
 // Usage errors say which argument was wrong and point at --help.

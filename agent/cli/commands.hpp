@@ -9,6 +9,9 @@ int run_cli(const std::vector<std::string>& argv);
 int check_config(const Args& args);
 int list_config_keys();
 int oneshot(const Args& args, const Config& config);
+int run_daemon(const Args& args);
+int send(const Args& args);
+int status(const Args& args);
 
 // Loads the config found by the lookup order, prints warnings, sets up logging.
 Expected<Config> load_config_for(const Args& args);

@@ -38,6 +38,9 @@ int run_cli(const std::vector<std::string>& argv) {
       case Command::help: std::fputs(kUsage, stdout); return 0;
       case Command::version: std::printf("manufactory-agent %s\n", MF_VERSION); return 0;
       case Command::check_config: return args->list_keys ? list_config_keys() : check_config(*args);
+      case Command::run: return run_daemon(*args);
+      case Command::send: return send(*args);
+      case Command::status: return status(*args);
       case Command::oneshot: {
         auto config = load_config_for(*args);
         if (!config) {

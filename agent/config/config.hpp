@@ -43,11 +43,31 @@ struct Config {
     std::uint64_t max_events = 0;
     std::uint64_t max_bytes = 0;
     OverflowPolicy overflow = OverflowPolicy::drop_oldest;
+    std::string dead_letter;  // NDJSON file for events the collector rejected; empty: none
   } buffer;
 
   struct Ingest {
     std::string socket;
+    std::string control_socket;
+    std::uint64_t max_event_bytes = 0;
+    std::uint64_t max_depth = 0;
+    std::uint64_t max_clients = 0;
+    Duration idle_timeout{};
   } ingest;
+
+  struct Uplink {
+    std::uint64_t window = 0;
+    std::uint64_t max_connections = 0;
+    Duration idle_timeout{};
+    Duration fair_share{};
+    Duration ping_interval{};
+    Duration backoff_base{};
+    Duration backoff_cap{};
+    Duration backoff_reset{};
+    Duration auth_refused_retry{};
+  } uplink;
+
+  Duration shutdown_grace{};
 
   struct Log {
     log::Level level = log::Level::info;

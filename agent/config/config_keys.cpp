@@ -38,10 +38,16 @@ Status set_positive(std::string_view text, std::int64_t& field, std::string_view
   return {};
 }
 
-Status set_count(std::string_view text, std::uint64_t& field) {
+Status set_count(std::string_view text, std::uint64_t& field, std::int64_t max = 1'000'000'000) {
   std::int64_t value = 0;
   if (auto ok = set_positive(text, value, "this count"); !ok) return ok;
+  if (value > max) return fail(ErrorKind::config, "at most " + std::to_string(max) + " is allowed, not " + std::string(text));
   field = static_cast<std::uint64_t>(value);
+  return {};
+}
+
+Status set_path(std::string_view text, std::string& field) {
+  field = std::string(text);
   return {};
 }
 
@@ -62,10 +68,7 @@ const std::vector<KeyDecl> kKeys = {
        return {};
      }},
     {"project_key_file", KeyType::path, "", "A file holding only the project key (keep it mode 0600 or 0640).",
-     [](std::string_view t, Config& c) -> Status {
-       c.project_key_file = std::string(t);
-       return {};
-     }},
+     [](std::string_view t, Config& c) { return set_path(t, c.project_key_file); }},
     {"actor", KeyType::attributes, "",
      "The default actor_profile: attribute name -> value, used for events that name no actor of their own.",
      [](std::string_view t, Config& c) -> Status {
@@ -78,10 +81,7 @@ const std::vector<KeyDecl> kKeys = {
      [](std::string_view t, Config& c) { return set_url(t, c.collector.ws_url); }},
     {"collector.ca_file", KeyType::path, "",
      "A PEM file of extra trust anchors, used besides the system store (e.g. a private CA).",
-     [](std::string_view t, Config& c) -> Status {
-       c.collector.ca_file = std::string(t);
-       return {};
-     }},
+     [](std::string_view t, Config& c) { return set_path(t, c.collector.ca_file); }},
     {"collector.connect_timeout", KeyType::duration, "10s", "Limit for name resolution, TCP connect and TLS handshake.",
      [](std::string_view t, Config& c) { return set_duration(t, c.collector.connect_timeout); }},
     {"collector.request_timeout", KeyType::duration, "15s",
@@ -103,11 +103,44 @@ const std::vector<KeyDecl> kKeys = {
        else return fail(ErrorKind::config, "buffer.overflow must be drop_oldest or reject_new, not '" + std::string(t) + "'");
        return {};
      }},
+    {"buffer.dead_letter", KeyType::path, "",
+     "Append events the collector rejected to this NDJSON file (with the reason); empty: only count and log them.",
+     [](std::string_view t, Config& c) { return set_path(t, c.buffer.dead_letter); }},
     {"ingest.socket", KeyType::path, "/run/manufactory-agent/ingest.sock", "The Unix socket local producers write events to.",
-     [](std::string_view t, Config& c) -> Status {
-       c.ingest.socket = std::string(t);
-       return {};
-     }},
+     [](std::string_view t, Config& c) { return set_path(t, c.ingest.socket); }},
+    {"ingest.control_socket", KeyType::path, "/run/manufactory-agent/control.sock",
+     "The Unix socket `manufactory-agent status` asks.",
+     [](std::string_view t, Config& c) { return set_path(t, c.ingest.control_socket); }},
+    {"ingest.max_event_bytes", KeyType::size, "64KiB", "Largest event line accepted (longer lines are refused).",
+     [](std::string_view t, Config& c) { return set_size(t, c.ingest.max_event_bytes); }},
+    {"ingest.max_depth", KeyType::integer, "32", "Deepest JSON nesting accepted in an event.",
+     [](std::string_view t, Config& c) { return set_count(t, c.ingest.max_depth, 256); }},
+    {"ingest.max_clients", KeyType::integer, "64", "Producers connected at once; more wait for a free place.",
+     [](std::string_view t, Config& c) { return set_count(t, c.ingest.max_clients, 10'000); }},
+    {"ingest.idle_timeout", KeyType::duration, "5m", "A producer connection silent this long is closed.",
+     [](std::string_view t, Config& c) { return set_duration(t, c.ingest.idle_timeout); }},
+    {"uplink.window", KeyType::integer, "64", "Events in flight (sent, unanswered) per connection.",
+     [](std::string_view t, Config& c) { return set_count(t, c.uplink.window, 100'000); }},
+    {"uplink.max_connections", KeyType::integer, "8", "Actors connected to the collector at once.",
+     [](std::string_view t, Config& c) { return set_count(t, c.uplink.max_connections, 10'000); }},
+    {"uplink.idle_timeout", KeyType::duration, "60s", "An actor's connection with nothing to send closes after this.",
+     [](std::string_view t, Config& c) { return set_duration(t, c.uplink.idle_timeout); }},
+    {"uplink.fair_share", KeyType::duration, "5s",
+     "While actors wait for a connection, one holding it longer than this yields its place.",
+     [](std::string_view t, Config& c) { return set_duration(t, c.uplink.fair_share); }},
+    {"uplink.ping_interval", KeyType::duration, "30s",
+     "WebSocket ping period; no pong within collector.request_timeout closes the connection.",
+     [](std::string_view t, Config& c) { return set_duration(t, c.uplink.ping_interval); }},
+    {"uplink.backoff_base", KeyType::duration, "1s", "First retry delay (full jitter, doubling).",
+     [](std::string_view t, Config& c) { return set_duration(t, c.uplink.backoff_base); }},
+    {"uplink.backoff_cap", KeyType::duration, "60s", "Longest retry delay.",
+     [](std::string_view t, Config& c) { return set_duration(t, c.uplink.backoff_cap); }},
+    {"uplink.backoff_reset", KeyType::duration, "30s", "Connected this long, the back-off starts over.",
+     [](std::string_view t, Config& c) { return set_duration(t, c.uplink.backoff_reset); }},
+    {"uplink.auth_refused_retry", KeyType::duration, "5m", "Retry period after the project key was refused (401/403).",
+     [](std::string_view t, Config& c) { return set_duration(t, c.uplink.auth_refused_retry); }},
+    {"shutdown_grace", KeyType::duration, "5s", "On SIGTERM, time to deliver what is buffered before closing.",
+     [](std::string_view t, Config& c) { return set_duration(t, c.shutdown_grace); }},
     {"log.level", KeyType::choice, "info", "trace, debug, info, warn or error.",
      [](std::string_view t, Config& c) -> Status {
        auto level = log::parse_level(t);

@@ -221,9 +221,21 @@ class Loader {
     if (c.buffer.max_bytes < 64 * 1024) {
       error_at(mark_of("buffer.max_bytes"), "buffer.max_bytes must be at least 64KiB (one event of the largest size)");
     }
-    if (c.ingest.socket.empty() || c.ingest.socket.front() != '/') {
-      error_at(mark_of("ingest.socket"), "ingest.socket must be an absolute path");
+    check_absolute("ingest.socket", c.ingest.socket);
+    check_absolute("ingest.control_socket", c.ingest.control_socket);
+    if (c.ingest.socket == c.ingest.control_socket) {
+      error_at(mark_of("ingest.control_socket"), "ingest.control_socket must differ from ingest.socket");
     }
+    if (c.ingest.max_event_bytes < 256 || c.ingest.max_event_bytes > c.buffer.max_bytes) {
+      error_at(mark_of("ingest.max_event_bytes"), "ingest.max_event_bytes must be from 256B to buffer.max_bytes");
+    }
+    if (c.uplink.backoff_base.count() == 0 || c.uplink.backoff_cap < c.uplink.backoff_base) {
+      error_at(mark_of("uplink.backoff_cap"), "uplink.backoff_base must be above 0 and no longer than uplink.backoff_cap");
+    }
+  }
+
+  void check_absolute(const std::string& name, const std::string& path) {
+    if (path.empty() || path.front() != '/') error_at(mark_of(name), name + " must be an absolute path");
   }
 
   void check_url(const std::string& name, const net::Url& url, bool websocket) {

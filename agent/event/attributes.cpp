@@ -33,15 +33,19 @@ bool is_valid_attribute_name(std::string_view name) {
 Expected<std::string> normalize_attributes(std::string_view json_text, std::string_view what, const Limits& limits) {
   auto doc = json::parse_untrusted(json_text, {limits.max_bytes, limits.max_depth});
   if (!doc) return fail(ErrorKind::invalid_input, std::string(what) + " is " + doc.error().message);
-  if (!doc->IsObject()) {
+  return normalize_attributes(*doc, what);
+}
+
+Expected<std::string> normalize_attributes(const rapidjson::Value& value, std::string_view what) {
+  if (!value.IsObject()) {
     return fail(ErrorKind::invalid_input,
-                std::string(what) + " must be a JSON object of attributes, not " + json::describe_type(*doc));
+                std::string(what) + " must be a JSON object of attributes, not " + json::describe_type(value));
   }
-  if (doc->MemberCount() == 0) {
+  if (value.MemberCount() == 0) {
     return fail(ErrorKind::invalid_input, std::string(what) + " has no attributes: give at least one, e.g. {\"name\":\"value\"}");
   }
-  if (auto ok = validate_names(*doc, what); !ok) return fail(ok.error());
-  return json::to_string(*doc);
+  if (auto ok = validate_names(value, what); !ok) return fail(ok.error());
+  return json::to_string(value);
 }
 
 }  // namespace mf::event

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "agent/common/expected.hpp"
+#include "agent/common/rapidjson.hpp"
 
 namespace mf::event {
 
@@ -20,5 +21,7 @@ bool is_valid_attribute_name(std::string_view name);
 // Parses, validates and re-serializes compactly. `what` names the object in
 // errors ("event", "actor"). The result is safe to splice into a message.
 Expected<std::string> normalize_attributes(std::string_view json_text, std::string_view what, const Limits& limits);
+// The same for a value already parsed within limits (no second parse).
+Expected<std::string> normalize_attributes(const rapidjson::Value& value, std::string_view what);
 
 }  // namespace mf::event

@@ -15,6 +15,8 @@ namespace mf::net {
 struct WsOptions {
   Duration connect_timeout{10'000};           // TCP + TLS + HTTP upgrade, in all
   std::size_t max_message_bytes = 1 << 20;    // a larger frame from the server closes the connection
+  Duration ping_interval{0};                  // 0: no pings
+  Duration pong_timeout{15'000};              // no pong this long after a ping: the connection is dead
 };
 
 class WsConnection {

@@ -255,10 +255,9 @@ void ActorLink::on_closed(Slot& slot, const Error& why) {
 void ActorLink::on_active_closed(const Error& why) {
   // If the retiring connection still waits for replies, the active one has sent nothing.
   if (!(retiring_ && retiring_->connection.in_flight() > 0)) deps_.buffer.release_all(id_);
-  const bool was_streaming = streaming_since_ != TimePoint{};
   bury(active_);
   if (closing_) return finish_close_if_done();
-  if (was_streaming) ++deps_.counters.reconnects;
+  ++deps_.counters.reconnects;
   on_failure(why);
 }
 

@@ -24,7 +24,7 @@
 #include "agent/common/random.hpp"
 #include "agent/uplink/backoff.hpp"
 #include "agent/uplink/connection.hpp"
-#include "agent/uplink/counters.hpp"
+#include "agent/common/counters.hpp"
 
 namespace mf::uplink {
 

@@ -38,6 +38,9 @@ check_no_upward agent/config 'auth|uplink|buffer|ingest|cli|daemon'
 check_no_upward agent/buffer 'net|auth|uplink|ingest|cli|daemon|config'
 check_no_upward agent/auth 'uplink|buffer|ingest|cli|daemon|config'
 check_no_upward agent/uplink 'ingest|cli|daemon|config'
+check_no_upward agent/ingest 'net|auth|uplink|cli|daemon|config'
+check_no_upward agent/event 'net|auth|uplink|buffer|ingest|cli|daemon|config'
+check_no_upward agent/daemon 'cli'
 
 # Nobody reads the wall clock or rand() directly.
 hits=$(grep -rnE 'system_clock|std::rand\(|[^_]rand\(\)|time\(nullptr\)|gettimeofday' agent || true)

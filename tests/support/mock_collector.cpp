@@ -85,3 +85,23 @@ std::uint64_t MockCollector::counter(const char* name) const {
 std::string MockCollector::log() const { return read_file(dir_.file("log")); }
 
 }  // namespace mf::test
+
+namespace mf::test {
+
+rapidjson::Document MockCollector::actor_stats(const std::string& profile_json) const {
+  auto doc = stats();
+  rapidjson::Document out;
+  out.SetObject();
+  const auto* actors = json::find(doc, "actors");
+  if (actors == nullptr || !actors->IsObject()) return out;
+  for (auto it = actors->MemberBegin(); it != actors->MemberEnd(); ++it) {
+    const auto* profile = json::find(it->value, "actor_profile");
+    if (profile != nullptr && json::to_string(*profile) == profile_json) {
+      out.CopyFrom(it->value, out.GetAllocator());
+      return out;
+    }
+  }
+  return out;
+}
+
+}  // namespace mf::test

@@ -32,6 +32,9 @@ class MockCollector {
   rapidjson::Document stats() const;
   std::uint64_t counter(const char* name) const;
   std::string log() const;
+  void signal(int sig) { process_->signal(sig); }
+  // The stats of the actor whose profile is this JSON; nullptr-like empty object when unknown.
+  rapidjson::Document actor_stats(const std::string& profile_json) const;
 
  private:
   TempDir dir_;

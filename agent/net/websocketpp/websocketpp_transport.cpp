@@ -12,6 +12,11 @@ namespace {
 
 // websocketpp's own stage time-outs are compile-time constants of 5 s; they are
 // raised here so that our one run-time deadline (connect_timeout) decides.
+// Except the TLS shutdown: websocketpp reports a lost connection only after its
+// TLS close_notify exchange ends, and a peer that vanished never answers it, so
+// each lost connection used to go unnoticed for 5 s (events in flight waiting,
+// measured: 6000 events with a kill every 300 took 27 s; 2.4 s with 200 ms). By then
+// the WebSocket is over; the TLS goodbye is a courtesy that gets 200 ms.
 template <class Base>
 struct Config : Base {
   struct transport_config : Base::transport_config {
@@ -20,7 +25,7 @@ struct Config : Base {
     static const long timeout_socket_post_init = 600'000;
     static const long timeout_dns_resolve = 600'000;
     static const long timeout_connect = 600'000;
-    static const long timeout_socket_shutdown = 5'000;
+    static const long timeout_socket_shutdown = 200;
   };
   using transport_type = websocketpp::transport::asio::endpoint<transport_config>;
   static const long timeout_open_handshake = 600'000;
@@ -65,12 +70,14 @@ class Endpoint : public std::enable_shared_from_this<Endpoint<Cfg>> {
 template <class Cfg>
 struct Core {
   using Client = websocketpp::client<Cfg>;
-  Core(boost::asio::io_context& io, std::shared_ptr<Endpoint<Cfg>> ep) : endpoint(std::move(ep)), deadline(io) {}
+  Core(boost::asio::io_context& io, std::shared_ptr<Endpoint<Cfg>> ep) : endpoint(std::move(ep)), deadline(io), pinger(io) {}
 
   std::shared_ptr<Endpoint<Cfg>> endpoint;
   typename Client::connection_ptr connection;
   WsConnection::Handlers handlers;
   boost::asio::steady_timer deadline;
+  boost::asio::steady_timer pinger;
+  Duration ping_interval{0};
   Url url;
   bool opened = false;
   bool finished = false;
@@ -79,6 +86,7 @@ struct Core {
     if (finished) return;
     finished = true;
     deadline.cancel();
+    pinger.cancel();
     auto on_closed = std::move(handlers.on_closed);
     handlers = {};
     release();
@@ -93,7 +101,21 @@ struct Core {
     connection->set_message_handler(nullptr);
     connection->set_fail_handler(nullptr);
     connection->set_close_handler(nullptr);
+    connection->set_pong_timeout_handler(nullptr);
     connection.reset();
+  }
+
+  // A half-open TCP connection shows no error until something is sent: ping it.
+  static void ping_later(const std::shared_ptr<Core>& core) {
+    if (core->ping_interval.count() == 0) return;
+    core->pinger.expires_after(core->ping_interval);
+    core->pinger.async_wait([weak = std::weak_ptr<Core>(core)](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self || self->finished || !self->connection) return;
+      websocketpp::lib::error_code ignored;
+      self->connection->ping("", ignored);
+      ping_later(self);
+    });
   }
 
   Error failure_reason() {
@@ -144,6 +166,7 @@ class Connection final : public WsConnection {
       core_->connection->close(websocketpp::close::status::going_away, "", ignored);
     }
     core_->deadline.cancel();
+    core_->pinger.cancel();
     core_->finished = true;
     core_->release();
   }
@@ -180,6 +203,8 @@ class Connection final : public WsConnection {
     std::weak_ptr<Core<Cfg>> weak = core_;
     auto& con = *core_->connection;
     con.set_max_message_size(options.max_message_bytes);
+    con.set_pong_timeout(static_cast<long>(options.pong_timeout.count()));
+    core_->ping_interval = options.ping_interval;
     con.append_header("User-Agent", "manufactory-agent/" MF_VERSION);
     if constexpr (std::is_same_v<Cfg, TlsConfig>) {
       // get_connection() has already made the TLS socket (and run any
@@ -195,6 +220,7 @@ class Connection final : public WsConnection {
       if (!core || core->finished) return;
       core->opened = true;
       core->deadline.cancel();
+      Core<Cfg>::ping_later(core);
       if (core->handlers.on_open) core->handlers.on_open();
     });
     con.set_message_handler([weak](websocketpp::connection_hdl, typename websocketpp::client<Cfg>::message_ptr msg) {
@@ -207,6 +233,14 @@ class Connection final : public WsConnection {
     });
     con.set_close_handler([weak](websocketpp::connection_hdl) {
       if (auto core = weak.lock(); core && !core->finished) core->finish(core->close_reason());
+    });
+    con.set_pong_timeout_handler([weak, limit = options.pong_timeout](websocketpp::connection_hdl, std::string) {
+      auto core = weak.lock();
+      if (!core || core->finished) return;
+      auto connection = core->connection;
+      core->finish(make_error(ErrorKind::timeout, "no pong from " + core->url.host_for_header() + " within " +
+                                                      format_duration(limit) + "; the connection is dead"));
+      if (connection) connection->terminate(websocketpp::lib::error_code());
     });
     const auto limit = options.connect_timeout;
     core_->deadline.expires_after(limit);

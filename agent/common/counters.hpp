@@ -1,7 +1,7 @@
 #pragma once
 #include <cstdint>
 
-namespace mf::uplink {
+namespace mf {
 
 // Daemon-wide counters (status, logs). Plain numbers: one thread touches them.
 struct Counters {
@@ -15,4 +15,4 @@ struct Counters {
   std::uint64_t auth_failures = 0;
 };
 
-}  // namespace mf::uplink
+}  // namespace mf

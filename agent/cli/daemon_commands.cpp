@@ -1,0 +1,129 @@
+// run, send, status: the daemon and its two local clients.
+#include <cstdio>
+#include <iostream>
+
+#include "agent/cli/commands.hpp"
+#include "agent/cli/unix_client.hpp"
+#include "agent/common/json.hpp"
+#include "agent/config/config_lookup.hpp"
+#include "agent/daemon/daemon.hpp"
+#include "agent/daemon/status.hpp"
+
+namespace mf::cli {
+namespace {
+
+constexpr const char* kDefaultIngestSocket = "/run/manufactory-agent/ingest.sock";
+constexpr const char* kDefaultControlSocket = "/run/manufactory-agent/control.sock";
+
+int report(const Error& error) {
+  print_error(error);
+  return exit_code_for(error.kind);
+}
+
+// --socket, else the configured one, else the default when there is no config at all.
+Expected<std::string> socket_path(const Args& args, bool control) {
+  if (args.socket) return *args.socket;
+  config::LookupInputs lookup{args.config_path, config::process_environment(), config::executable_directory()};
+  auto path = config::find_config_file(lookup);
+  if (!path) {
+    if (args.config_path) return fail(path.error());
+    return std::string(control ? kDefaultControlSocket : kDefaultIngestSocket);
+  }
+  auto config = load_config_for(args);
+  if (!config) return fail(config.error());
+  return control ? config->ingest.control_socket : config->ingest.socket;
+}
+
+std::string wrap_in_envelope(const std::string& actor_json, const std::string& line) {
+  rapidjson::StringBuffer b;
+  rapidjson::Writer<rapidjson::StringBuffer> w(b);
+  w.StartObject();
+  w.Key("actor");
+  w.RawValue(actor_json.c_str(), actor_json.size(), rapidjson::kObjectType);
+  w.Key("attributes");
+  w.RawValue(line.c_str(), line.size(), rapidjson::kObjectType);
+  w.EndObject();
+  return std::string(b.GetString(), b.GetSize());
+}
+
+}  // namespace
+
+int run_daemon(const Args& args) {
+  auto config = load_config_for(args);
+  if (!config) return report(config.error());
+  return daemon::run(std::move(*config));
+}
+
+int send(const Args& args) {
+  std::string actor_json;
+  if (args.actor_json) {
+    auto actor = json::parse_untrusted(*args.actor_json, {64 * 1024, 32});
+    if (!actor || !actor->IsObject()) return report(make_error(ErrorKind::usage, "--actor must be a JSON object, e.g. --actor '{\"username\":\"gw\"}'"));
+    actor_json = json::to_string(*actor);
+  }
+  auto path = socket_path(args, false);
+  if (!path) return report(path.error());
+  auto client = UnixLineClient::connect(*path, "ingest");
+  if (!client) return report(client.error());
+
+  std::size_t next_arg = 0;
+  std::size_t line_number = 0;
+  std::size_t refused = 0;
+  auto next_line = [&](std::string& line) {
+    do {
+      if (!args.events.empty()) {
+        if (next_arg == args.events.size()) return false;
+        line = args.events[next_arg++];
+      } else if (!std::getline(std::cin, line)) {
+        return false;
+      }
+    } while (line.find_first_not_of(" \t\r") == std::string::npos);  // the daemon answers no blank line
+    if (!actor_json.empty()) line = wrap_in_envelope(actor_json, line);
+    return true;
+  };
+  auto on_reply = [&](std::string_view reply) {
+    ++line_number;
+    auto doc = json::parse_untrusted(reply, {64 * 1024, 8});
+    const auto* ok = doc ? json::find(*doc, "ok") : nullptr;
+    if (ok != nullptr && ok->IsBool() && ok->GetBool()) return;
+    ++refused;
+    const char* why = doc ? json::find_string(*doc, "error") : nullptr;
+    std::fprintf(stderr, "manufactory-agent: line %zu not accepted: %s\n", line_number,
+                 why != nullptr ? why : std::string(reply).c_str());
+  };
+  auto done = client->exchange(next_line, on_reply);
+  if (!done) return report(done.error());
+  if (refused > 0) {
+    std::fprintf(stderr, "manufactory-agent: %zu of %zu lines were not accepted\n", refused, line_number);
+    return 3;
+  }
+  return 0;
+}
+
+int status(const Args& args) {
+  auto path = socket_path(args, true);
+  if (!path) return report(path.error());
+  auto client = UnixLineClient::connect(*path, "control");
+  if (!client) return report(client.error());
+  bool asked = false;
+  std::string answer;
+  auto done = client->exchange(
+      [&](std::string& line) {
+        if (asked) return false;
+        asked = true;
+        line = "status";
+        return true;
+      },
+      [&](std::string_view reply) { answer = std::string(reply); });
+  if (!done) return report(done.error());
+  if (args.json) {
+    std::printf("%s\n", answer.c_str());
+    return 0;
+  }
+  auto text = daemon::status_text(answer);
+  if (!text) return report(text.error());
+  std::fputs(text->c_str(), stdout);
+  return 0;
+}
+
+}  // namespace mf::cli

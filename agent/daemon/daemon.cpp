@@ -1,0 +1,235 @@
+#include "agent/daemon/daemon.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "agent/auth/manufactory_authenticator.hpp"
+#include "agent/buffer/memory_buffer.hpp"
+#include "agent/common/asio_scheduler.hpp"
+#include "agent/common/log.hpp"
+#include "agent/common/units.hpp"
+#include "agent/config/config_loader.hpp"
+#include "agent/daemon/dead_letter.hpp"
+#include "agent/daemon/status.hpp"
+#include "agent/ingest/ingest.hpp"
+#include "agent/net/unix_line_server.hpp"
+#include "agent/net/websocketpp/websocketpp_transport.hpp"
+#include "agent/uplink/uplink.hpp"
+
+namespace mf::daemon {
+namespace {
+
+constexpr Duration kDrainPoll{50};
+constexpr Duration kCloseLimit{2'000};  // close frames get this long at shutdown, then we exit anyway
+
+buffer::Limits buffer_limits(const Config& c) {
+  return {c.buffer.max_events, c.buffer.max_bytes,
+          c.buffer.overflow == OverflowPolicy::drop_oldest ? buffer::Overflow::drop_oldest : buffer::Overflow::reject_new};
+}
+
+ingest::Limits ingest_limits(const Config& c) {
+  return {static_cast<std::size_t>(c.ingest.max_event_bytes), static_cast<int>(c.ingest.max_depth)};
+}
+
+uplink::UplinkSettings uplink_settings(const Config& c) {
+  uplink::UplinkSettings s;
+  s.link.ws_url = c.collector.ws_url;
+  s.link.connection.request_timeout = c.collector.request_timeout;
+  s.link.window = c.uplink.window;
+  s.link.reauth_before = c.session.reauth_before;
+  s.link.backoff = {c.uplink.backoff_base, c.uplink.backoff_cap, c.uplink.backoff_reset};
+  s.link.auth_refused_retry = c.uplink.auth_refused_retry;
+  s.max_connections = c.uplink.max_connections;
+  s.idle_timeout = c.uplink.idle_timeout;
+  s.fair_share = c.uplink.fair_share;
+  return s;
+}
+
+net::LineServerOptions line_server(const std::string& name, const std::string& path, const Config& c) {
+  net::LineServerOptions o;
+  o.name = name;
+  o.path = path;
+  o.max_line_bytes = c.ingest.max_event_bytes;
+  o.max_clients = c.ingest.max_clients;
+  o.idle_timeout = c.ingest.idle_timeout;
+  return o;
+}
+
+class Daemon final : public ingest::ActorDirectory {
+ public:
+  Daemon(Config config, net::TlsContext tls)
+      : config_(std::move(config)),
+        scheduler_(io_),
+        started_at_(scheduler_.now()),
+        http_(io_, tls, {config_.collector.connect_timeout, config_.collector.request_timeout}),
+        authenticator_(http_, scheduler_,
+                       {config_.collector.url, config_.org_id, config_.project_id, config_.project_key, config_.session.ttl}),
+        transport_(net::make_websocketpp_transport(
+            io_, tls, {config_.collector.connect_timeout, 1 << 20, config_.uplink.ping_interval, config_.collector.request_timeout})),
+        buffer_(buffer_limits(config_)),
+        dead_letter_(config_.buffer.dead_letter),
+        uplink_({scheduler_, random_, authenticator_, *transport_, buffer_, counters_,
+                 [this](const std::string& actor, const std::string& event, const std::string& reason) {
+                   dead_letter_.append(actor, event, reason);
+                 }},
+                uplink_settings(config_)),
+        ingest_(buffer_, *this, counters_, config_.actor_json, ingest_limits(config_)),
+        ingest_server_(io_, line_server("ingest", config_.ingest.socket, config_),
+                       [this](std::string_view line) { return ingest_.handle_line(line); },
+                       [this](std::size_t max) { return ingest_.overlong_reply(max); }),
+        control_server_(io_, line_server("control", config_.ingest.control_socket, config_),
+                        [this](std::string_view line) { return control(line); },
+                        [](std::size_t) { return ingest::error_reply("command too long"); }),
+        signals_(io_, SIGTERM, SIGINT, SIGHUP),
+        drain_timer_(scheduler_.make_timer()),
+        grace_timer_(scheduler_.make_timer()) {}
+
+  int run() {
+    if (auto ok = ingest_server_.start(); !ok) return fail_start(ok.error());
+    if (auto ok = control_server_.start(); !ok) return fail_start(ok.error());
+    log::info("manufactory-agent {} running: ingest {}, collector {}", MF_VERSION, config_.ingest.socket,
+              config_.collector.ws_url.to_string());
+    wait_for_signal();
+    io_.run();
+    report_stop();
+    return 0;
+  }
+
+  // ingest::ActorDirectory
+  buffer::ActorId actor_id(const std::string& actor_json) override { return uplink_.actor_id(actor_json); }
+  void on_buffered(buffer::ActorId actor) override { uplink_.on_buffered(actor); }
+
+ private:
+  int fail_start(const Error& error) {
+    log::error("{}", error.message);
+    return exit_code_for(error.kind) == 0 ? 1 : exit_code_for(error.kind);
+  }
+
+  void wait_for_signal() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+      if (ec) return;
+      if (signal == SIGHUP) reload();
+      else if (draining_) {
+        log::warn("second stop signal: exiting now");
+        io_.stop();
+      } else {
+        begin_drain(signal == SIGINT ? "SIGINT" : "SIGTERM");
+      }
+      wait_for_signal();
+    });
+  }
+
+  std::string control(std::string_view line) {
+    if (line == "status") return status_json(snapshot());
+    return ingest::error_reply("unknown command '" + std::string(line.substr(0, 40)) + "'; the control socket knows: status");
+  }
+
+  StatusSnapshot snapshot() const {
+    StatusSnapshot s;
+    s.state = draining_ ? "draining" : "running";
+    s.uptime = std::chrono::duration_cast<Duration>(scheduler_.now() - started_at_);
+    s.counters = counters_;
+    s.buffer = buffer_.stats();
+    s.connected_actors = uplink_.connected_actors();
+    s.ingest_clients = ingest_server_.clients();
+    s.actors = uplink_.status();
+    return s;
+  }
+
+  void begin_drain(const char* why) {
+    draining_ = true;
+    drain_started_ = scheduler_.now();
+    ingest_server_.stop();
+    log::info("{}: intake stopped; delivering {} buffered events for up to {}", why, buffer_.stats().events,
+              format_duration(config_.shutdown_grace));
+    grace_timer_->start(config_.shutdown_grace, [this] { close_connections(); });
+    poll_drained();
+  }
+
+  void poll_drained() {
+    if (buffer_.stats().events == 0) return close_connections();
+    drain_timer_->start(kDrainPoll, [this] { poll_drained(); });
+  }
+
+  void close_connections() {
+    if (closing_) return;
+    closing_ = true;
+    drain_timer_->cancel();
+    grace_timer_->cancel();
+    control_server_.stop();
+    grace_timer_->start(kCloseLimit, [this] { io_.stop(); });
+    uplink_.close_all([this] { io_.stop(); });
+  }
+
+  void report_stop() {
+    const auto left = buffer_.stats().events;
+    const auto took = std::chrono::duration_cast<Duration>(scheduler_.now() - drain_started_);
+    if (left == 0) {
+      log::info("stopped after {}: every accepted event was delivered ({} in all)", format_duration(took), counters_.events_acked);
+    } else {
+      log::warn("stopped after {}: {} buffered events were not delivered and are lost (memory buffer)", format_duration(took), left);
+    }
+  }
+
+  void reload() {
+    auto loaded = config::load_file(config_.source_path, config::process_environment());
+    if (!loaded) {
+      log::error("SIGHUP: the config is not valid, keeping the running one:\n{}", loaded.error().message);
+      return;
+    }
+    const Config& next = loaded->config;
+    for (const auto& w : loaded->warnings) log::warn("{}", w);
+    log::set_level(next.log.level);
+    buffer_.set_limits(buffer_limits(next));
+    ingest_.set_limits(ingest_limits(next));
+    ingest_server_.set_limits(next.ingest.max_event_bytes, next.ingest.idle_timeout);
+    dead_letter_.set_path(next.buffer.dead_letter);
+    log::info("SIGHUP: reloaded log level, buffer and ingest limits, dead-letter file");
+    if (needs_restart(next)) log::warn("SIGHUP: collector, session, uplink, socket and actor settings change only at a restart");
+  }
+
+  bool needs_restart(const Config& next) const {
+    const Config& c = config_;
+    return next.org_id != c.org_id || next.project_id != c.project_id || next.project_key != c.project_key ||
+           next.collector.url.to_string() != c.collector.url.to_string() ||
+           next.collector.ws_url.to_string() != c.collector.ws_url.to_string() || next.actor_json != c.actor_json ||
+           next.ingest.socket != c.ingest.socket || next.session.ttl != c.session.ttl ||
+           next.uplink.window != c.uplink.window || next.uplink.max_connections != c.uplink.max_connections;
+  }
+
+  Config config_;
+  boost::asio::io_context io_;
+  AsioScheduler scheduler_;
+  SystemRandom random_;
+  TimePoint started_at_;
+  TimePoint drain_started_{};
+  net::HttpClient http_;
+  auth::ManufactoryAuthenticator authenticator_;
+  std::unique_ptr<net::WsTransport> transport_;
+  buffer::MemoryBuffer buffer_;
+  Counters counters_;
+  DeadLetterFile dead_letter_;
+  uplink::Uplink uplink_;
+  ingest::Ingest ingest_;
+  net::UnixLineServer ingest_server_;
+  net::UnixLineServer control_server_;
+  boost::asio::signal_set signals_;
+  std::unique_ptr<Timer> drain_timer_;
+  std::unique_ptr<Timer> grace_timer_;
+  bool draining_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace
+
+int run(Config config) {
+  auto tls = net::make_client_tls_context({config.collector.ca_file, true});
+  if (!tls) {
+    log::error("{}", tls.error().message);
+    return exit_code_for(tls.error().kind);
+  }
+  Daemon daemon(std::move(config), *tls);
+  return daemon.run();
+}
+
+}  // namespace mf::daemon

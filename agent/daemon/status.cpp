@@ -1,0 +1,115 @@
+#include "agent/daemon/status.hpp"
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "agent/common/json.hpp"
+
+namespace mf::daemon {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void counter(Writer& w, const char* name, std::uint64_t value) {
+  w.Key(name);
+  w.Uint64(value);
+}
+
+std::uint64_t seconds_of(Duration d) { return static_cast<std::uint64_t>(d.count() / 1000); }
+
+std::uint64_t get(const rapidjson::Value& v, const char* name) {
+  const auto* m = json::find(v, name);
+  return m != nullptr && m->IsUint64() ? m->GetUint64() : 0;
+}
+
+}  // namespace
+
+std::string status_json(const StatusSnapshot& s) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  w.Key("version");
+  w.String(MF_VERSION);
+  w.Key("state");
+  w.String(s.state.c_str());
+  counter(w, "uptime_s", seconds_of(s.uptime));
+  counter(w, "events_accepted", s.counters.events_accepted);
+  counter(w, "events_acked", s.counters.events_acked);
+  counter(w, "events_dropped", s.counters.events_dropped);
+  counter(w, "events_refused", s.counters.events_refused);
+  counter(w, "events_rejected", s.counters.events_rejected);
+  counter(w, "events_in_flight", s.buffer.leased);
+  counter(w, "buffer_events", s.buffer.events);
+  counter(w, "buffer_bytes", s.buffer.bytes);
+  counter(w, "reconnects", s.counters.reconnects);
+  counter(w, "reauths", s.counters.reauths);
+  counter(w, "auth_failures", s.counters.auth_failures);
+  counter(w, "connected_actors", s.connected_actors);
+  counter(w, "ingest_clients", s.ingest_clients);
+  w.Key("actors");
+  w.StartArray();
+  for (const auto& a : s.actors) {
+    w.StartObject();
+    counter(w, "id", a.id);
+    w.Key("actor");
+    w.RawValue(a.actor_json.c_str(), a.actor_json.size(), rapidjson::kObjectType);
+    w.Key("state");
+    w.String(uplink::to_string(a.state));
+    if (a.actor_profile_id) {
+      w.Key("actor_profile_id");
+      w.Int64(*a.actor_profile_id);
+    }
+    counter(w, "acked", a.acked);
+    counter(w, "rejected", a.rejected);
+    counter(w, "waiting", a.waiting);
+    counter(w, "in_flight", a.in_flight);
+    if (a.session_expires_in) counter(w, "session_expires_in_s", seconds_of(*a.session_expires_in));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::string(b.GetString(), b.GetSize());
+}
+
+Expected<std::string> status_text(std::string_view text) {
+  auto doc = json::parse_untrusted(text, {16 << 20, 32});
+  if (!doc || !doc->IsObject()) return fail(ErrorKind::server, "the daemon's status answer is not JSON: " + std::string(text.substr(0, 200)));
+  const auto& d = *doc;
+  char line[512];
+  std::string out;
+  const char* state = json::find_string(d, "state");
+  std::snprintf(line, sizeof line, "manufactory-agent %s: %s, up %" PRIu64 "s\n", json::find_string(d, "version"),
+                state != nullptr ? state : "?", get(d, "uptime_s"));
+  out += line;
+  std::snprintf(line, sizeof line,
+                "events: %" PRIu64 " accepted, %" PRIu64 " delivered, %" PRIu64 " in flight, %" PRIu64 " rejected by the collector, "
+                "%" PRIu64 " dropped (buffer full), %" PRIu64 " refused at ingest\n",
+                get(d, "events_accepted"), get(d, "events_acked"), get(d, "events_in_flight"), get(d, "events_rejected"),
+                get(d, "events_dropped"), get(d, "events_refused"));
+  out += line;
+  std::snprintf(line, sizeof line, "buffer: %" PRIu64 " events, %" PRIu64 " bytes\n", get(d, "buffer_events"),
+                get(d, "buffer_bytes"));
+  out += line;
+  std::snprintf(line, sizeof line,
+                "collector: %" PRIu64 " actors connected, %" PRIu64 " reconnects, %" PRIu64 " re-authentications, %" PRIu64
+                " authentication failures\n",
+                get(d, "connected_actors"), get(d, "reconnects"), get(d, "reauths"), get(d, "auth_failures"));
+  out += line;
+  if (const auto* actors = json::find(d, "actors"); actors != nullptr && actors->IsArray()) {
+    for (const auto& a : actors->GetArray()) {
+      const auto* actor = json::find(a, "actor");
+      std::string session = "no session";
+      if (const auto* s = json::find(a, "session_expires_in_s"); s != nullptr && s->IsUint64()) {
+        session = "session expires in " + std::to_string(s->GetUint64() / 60) + "m";
+      }
+      const char* st = json::find_string(a, "state");
+      std::snprintf(line, sizeof line, "  actor #%" PRIu64 " %s: %s, %" PRIu64 " delivered, %" PRIu64 " waiting, %s\n",
+                    get(a, "id"), actor != nullptr ? json::to_string(*actor).c_str() : "?", st != nullptr ? st : "?",
+                    get(a, "acked"), get(a, "waiting"), session.c_str());
+      out += line;
+    }
+  }
+  return out;
+}
+
+}  // namespace mf::daemon

@@ -1,0 +1,27 @@
+#pragma once
+// The daemon's status as one JSON line (the control socket's answer), and the
+// human-readable form `manufactory-agent status` prints. No secrets in either.
+#include <string>
+#include <vector>
+
+#include "agent/buffer/event_buffer.hpp"
+#include "agent/common/expected.hpp"
+#include "agent/common/counters.hpp"
+#include "agent/uplink/uplink.hpp"
+
+namespace mf::daemon {
+
+struct StatusSnapshot {
+  std::string state;  // "running", "draining"
+  Duration uptime{};
+  Counters counters;
+  buffer::BufferStats buffer;
+  std::size_t connected_actors = 0;
+  std::size_t ingest_clients = 0;
+  std::vector<uplink::ActorStatus> actors;
+};
+
+std::string status_json(const StatusSnapshot& s);
+Expected<std::string> status_text(std::string_view json);
+
+}  // namespace mf::daemon

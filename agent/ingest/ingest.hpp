@@ -1,0 +1,62 @@
+#pragma once
+// What a producer's line becomes: an event of an actor, in the buffer, or a
+// refusal that says why. One reply line per event line:
+//   {"ok":true}                                  accepted (buffered)
+//   {"ok":false,"error":"<what was wrong>"}      not accepted, nothing buffered
+// A line is an attributes object, or {"actor":{...},"attributes":{...}}.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "agent/buffer/event_buffer.hpp"
+#include "agent/common/expected.hpp"
+#include "agent/common/counters.hpp"
+
+namespace mf::ingest {
+
+struct Limits {
+  std::size_t max_event_bytes = 64 * 1024;
+  int max_depth = 32;
+};
+
+struct ParsedLine {
+  std::optional<std::string> actor_json;  // from an envelope; else the default actor
+  std::string attributes_json;            // compact, validated
+};
+
+Expected<ParsedLine> parse_line(std::string_view line, const Limits& limits);
+
+// Where events go once parsed: the daemon connects this to the uplink.
+class ActorDirectory {
+ public:
+  virtual ~ActorDirectory() = default;
+  virtual buffer::ActorId actor_id(const std::string& actor_json) = 0;
+  virtual void on_buffered(buffer::ActorId actor) = 0;
+};
+
+class Ingest {
+ public:
+  Ingest(buffer::EventBuffer& buffer, ActorDirectory& actors, Counters& counters, std::string default_actor_json,
+         Limits limits);
+
+  std::string handle_line(std::string_view line);
+  std::string overlong_reply(std::size_t max_line_bytes);
+  void set_limits(const Limits& limits) { limits_ = limits; }
+  void set_default_actor(std::string actor_json) { default_actor_json_ = std::move(actor_json); }
+
+ private:
+  std::string refuse(const std::string& why);
+
+  buffer::EventBuffer& buffer_;
+  ActorDirectory& actors_;
+  Counters& counters_;
+  std::string default_actor_json_;
+  Limits limits_;
+  std::uint64_t next_drop_warning_ = 1;
+};
+
+std::string ok_reply();
+std::string error_reply(std::string_view message);
+
+}  // namespace mf::ingest

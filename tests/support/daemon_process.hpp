@@ -1,0 +1,39 @@
+#pragma once
+// The real `manufactory-agent run`, started for one test against a mock collector.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/common/json.hpp"
+#include "tests/support/mock_collector.hpp"
+
+namespace mf::test {
+
+class DaemonProcess {
+ public:
+  // extra_yaml is appended to the config (sections must not repeat the ones written here).
+  DaemonProcess(const MockCollector& collector, const std::string& extra_yaml = "",
+                const std::string& collector_yaml = "");
+  ~DaemonProcess();
+
+  const std::string& config() const { return config_; }
+  std::string ingest_socket() const { return dir_.file("run/ingest.sock"); }
+  std::string control_socket() const { return dir_.file("run/control.sock"); }
+  std::string log() const { return read_file(dir_.file("daemon.log")); }
+  std::string file(const std::string& name) const { return dir_.file(name); }
+  BackgroundProcess& process() { return *process_; }
+
+  // `manufactory-agent send` with these lines on stdin; extra_args replace `--config <ours>`.
+  ProcessResult send(const std::string& ndjson, std::vector<std::string> extra_args = {}) const;
+  rapidjson::Document status() const;
+
+ private:
+  TempDir dir_;
+  std::string config_;
+  std::unique_ptr<BackgroundProcess> process_;
+};
+
+// NDJSON of n events {"seq":from+i, ...} for an actor (none: the default actor).
+std::string numbered_events(int from, int n, const std::string& actor_json = "", std::size_t payload_bytes = 0);
+
+}  // namespace mf::test
