@@ -3,6 +3,8 @@
 // refusing and going silent, and producers sending garbage.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <csignal>
 #include <fstream>
 #include <random>
@@ -218,6 +220,10 @@ TEST(Daemon, StatusReportsEveryCounterAndNoSecret) {
 TEST(Daemon, AStaleSocketIsReplacedAndASecondInstanceRefused) {
   MockCollector collector({"--quiet"});
   auto first = std::make_unique<DaemonProcess>(collector);
+  struct stat st {};
+  ASSERT_EQ(::stat(first->ingest_socket().c_str(), &st), 0) << "the parent directory run/ was created";
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
   // A second daemon on the same sockets must not steal them.
   auto second = run_process({MF_AGENT_BIN, "run", "--config", first->config()}, {{}, {}, "", "", 10s});
   EXPECT_NE(second.exit_code, 0);

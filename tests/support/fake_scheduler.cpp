@@ -26,8 +26,7 @@ class FakeTimer final : public Timer {
   std::uint64_t id_ = 0;
 };
 
-// Starts far from the epoch, like a real steady clock, so no code can confuse the two.
-FakeScheduler::FakeScheduler() : now_(TimePoint(std::chrono::hours(1000))) {}
+FakeScheduler::FakeScheduler(TimePoint start) : now_(start) {}
 
 std::unique_ptr<Timer> FakeScheduler::make_timer() { return std::make_unique<FakeTimer>(*this); }
 

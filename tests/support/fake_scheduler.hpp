@@ -11,7 +11,8 @@ namespace mf::test {
 
 class FakeScheduler final : public Scheduler {
  public:
-  FakeScheduler();
+  // Starts far from the epoch by default, like a real steady clock; a test may start it anywhere.
+  explicit FakeScheduler(TimePoint start = TimePoint(std::chrono::hours(1000)));
   TimePoint now() const override { return now_; }
   std::unique_ptr<Timer> make_timer() override;
   void post(std::function<void()> fn) override;

@@ -24,7 +24,9 @@ struct SeededRandom : Random {
 
 class UplinkTest : public ::testing::Test {
  protected:
-  UplinkTest() { settings.link.ws_url = *net::parse_url("wss://collector.test/ws"); }
+  explicit UplinkTest(TimePoint clock_start = TimePoint(std::chrono::hours(1000))) : scheduler(clock_start) {
+    settings.link.ws_url = *net::parse_url("wss://collector.test/ws");
+  }
 
   Uplink& uplink() {
     if (!uplink_) {
@@ -147,6 +149,28 @@ TEST_F(UplinkTest, SessionsAreRenewedAheadOfExpiryFor48HoursWithoutPause) {
   EXPECT_EQ(counters.reconnects, 0u) << "make-before-break: no connection was lost";
   EXPECT_EQ(buffer.stats().events, 0u);
   EXPECT_LE(sim.max_open_connections, 2u);
+}
+
+// Only the monotonic clock is read, so what the wall clock says (1970 at boot,
+// then an NTP jump of decades) cannot move re-authentication. A monotonic clock
+// that starts at zero, as on a board just powered up, schedules the same.
+class UplinkFromBootTest : public UplinkTest {
+ protected:
+  UplinkFromBootTest() : UplinkTest(TimePoint(Duration(0))) {}
+};
+
+TEST_F(UplinkFromBootTest, RenewsOnScheduleFromAClockThatStartsAtZero) {
+  for (int step = 0; step < 48 * 12; ++step) {
+    push(a, step);
+    run_for(minutes(5));
+  }
+  expect_complete_in_order(sim.received[a], 48 * 12);
+  EXPECT_EQ(sim.events_on_expired_session, 0u);
+  ASSERT_GE(sim.auth_times.size(), 4u);
+  EXPECT_EQ(sim.auth_times.front(), TimePoint(Duration(0)));
+  for (std::size_t i = 1; i < sim.auth_times.size(); ++i) {
+    EXPECT_LE(sim.auth_times[i] - sim.auth_times[i - 1], hours(12) - minutes(10)) << i;
+  }
 }
 
 TEST_F(UplinkTest, RenewalUnderLoadKeepsOrderAcrossTheSwitch) {
