@@ -8,6 +8,7 @@
 #include "agent/config/config_lookup.hpp"
 #include "agent/daemon/daemon.hpp"
 #include "agent/daemon/status.hpp"
+#include "agent/event/envelope.hpp"
 
 namespace mf::cli {
 namespace {
@@ -32,18 +33,6 @@ Expected<std::string> socket_path(const Args& args, bool control) {
   auto config = load_config_for(args);
   if (!config) return fail(config.error());
   return control ? config->ingest.control_socket : config->ingest.socket;
-}
-
-std::string wrap_in_envelope(const std::string& actor_json, const std::string& line) {
-  rapidjson::StringBuffer b;
-  rapidjson::Writer<rapidjson::StringBuffer> w(b);
-  w.StartObject();
-  w.Key("actor");
-  w.RawValue(actor_json.c_str(), actor_json.size(), rapidjson::kObjectType);
-  w.Key("attributes");
-  w.RawValue(line.c_str(), line.size(), rapidjson::kObjectType);
-  w.EndObject();
-  return std::string(b.GetString(), b.GetSize());
 }
 
 }  // namespace
@@ -78,7 +67,7 @@ int send(const Args& args) {
         return false;
       }
     } while (line.find_first_not_of(" \t\r") == std::string::npos);  // the daemon answers no blank line
-    if (!actor_json.empty()) line = wrap_in_envelope(actor_json, line);
+    if (!actor_json.empty()) line = event::envelope_json(actor_json, line);
     return true;
   };
   auto on_reply = [&](std::string_view reply) {

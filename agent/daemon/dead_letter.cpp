@@ -7,23 +7,13 @@
 #include <cstring>
 
 #include "agent/common/log.hpp"
-#include "agent/common/rapidjson.hpp"
+#include "agent/event/envelope.hpp"
 
 namespace mf::daemon {
 
 void DeadLetterFile::append(const std::string& actor_json, const std::string& attributes_json, const std::string& reason) {
   if (path_.empty()) return;
-  rapidjson::StringBuffer b;
-  rapidjson::Writer<rapidjson::StringBuffer> w(b);
-  w.StartObject();
-  w.Key("actor");
-  w.RawValue(actor_json.c_str(), actor_json.size(), rapidjson::kObjectType);
-  w.Key("attributes");
-  w.RawValue(attributes_json.c_str(), attributes_json.size(), rapidjson::kObjectType);
-  w.Key("reason");
-  w.String(reason.c_str(), static_cast<rapidjson::SizeType>(reason.size()));
-  w.EndObject();
-  std::string line(b.GetString(), b.GetSize());
+  std::string line = event::envelope_json(actor_json, attributes_json, reason.empty() ? "rejected" : reason);
   line += '\n';
   const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   const bool ok = fd >= 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
