@@ -11,6 +11,8 @@ packages=(
   libspdlog-dev libfmt-dev                       # logging
   libgtest-dev libgmock-dev libbenchmark-dev     # tests and micro-benchmarks
   openssl ca-certificates                        # test certificates, system trust store
+  dpkg-dev lintian fakeroot                      # the .deb: shlibdeps, checks
+  systemd strace                                 # unit checks (systemd-analyze), the syscall-filter check
 )
 
 missing=()

@@ -4,7 +4,10 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+
 #include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 
@@ -60,10 +63,22 @@ Expected<Level> parse_level(std::string_view text) {
 
 const char* to_string(Level level) { return kNames[static_cast<std::size_t>(level)].data(); }
 
+// systemd sets JOURNAL_STREAM=<dev>:<inode> of the stream it connected; it
+// counts only if our stderr is still that stream (not redirected by a shell).
+bool stderr_is_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  if (stream == nullptr) return false;
+  struct stat st {};
+  if (::fstat(2, &st) != 0) return false;
+  unsigned long long dev = 0, ino = 0;
+  if (std::sscanf(stream, "%llu:%llu", &dev, &ino) != 2) return false;
+  return dev == static_cast<unsigned long long>(st.st_dev) && ino == static_cast<unsigned long long>(st.st_ino);
+}
+
 Options options_from_environment(Level level) {
   Options o;
   o.level = level;
-  o.journal = std::getenv("JOURNAL_STREAM") != nullptr;
+  o.journal = stderr_is_journal();
   return o;
 }
 

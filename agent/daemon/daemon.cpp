@@ -10,6 +10,8 @@
 #include "agent/common/units.hpp"
 #include "agent/config/config_loader.hpp"
 #include "agent/daemon/dead_letter.hpp"
+#include "agent/daemon/sd_notify.hpp"
+#include "agent/daemon/socket_activation.hpp"
 #include "agent/daemon/status.hpp"
 #include "agent/ingest/ingest.hpp"
 #include "agent/net/unix_line_server.hpp"
@@ -21,6 +23,7 @@ namespace {
 
 constexpr Duration kDrainPoll{50};
 constexpr Duration kCloseLimit{2'000};  // close frames get this long at shutdown, then we exit anyway
+constexpr Duration kStatusPeriod{5'000};  // STATUS= for `systemctl status`
 
 buffer::Limits buffer_limits(const Config& c) {
   return {c.buffer.max_events, c.buffer.max_bytes,
@@ -45,10 +48,12 @@ uplink::UplinkSettings uplink_settings(const Config& c) {
   return s;
 }
 
-net::LineServerOptions line_server(const std::string& name, const std::string& path, const Config& c) {
+net::LineServerOptions line_server(const std::string& name, const std::string& path, const Config& c,
+                                   const std::vector<InheritedSocket>& inherited) {
   net::LineServerOptions o;
   o.name = name;
   o.path = path;
+  o.inherited_fd = find_inherited(inherited, name, path);
   o.max_line_bytes = c.ingest.max_event_bytes;
   o.max_clients = c.ingest.max_clients;
   o.idle_timeout = c.ingest.idle_timeout;
@@ -57,8 +62,9 @@ net::LineServerOptions line_server(const std::string& name, const std::string& p
 
 class Daemon final : public ingest::ActorDirectory {
  public:
-  Daemon(Config config, net::TlsContext tls)
+  Daemon(Config config, net::TlsContext tls, const std::vector<InheritedSocket>& inherited)
       : config_(std::move(config)),
+        notifier_(SystemdNotifier::from_environment()),
         scheduler_(io_),
         started_at_(scheduler_.now()),
         http_(io_, tls, {config_.collector.connect_timeout, config_.collector.request_timeout}),
@@ -74,21 +80,27 @@ class Daemon final : public ingest::ActorDirectory {
                  }},
                 uplink_settings(config_)),
         ingest_(buffer_, *this, counters_, config_.actor_json, ingest_limits(config_)),
-        ingest_server_(io_, line_server("ingest", config_.ingest.socket, config_),
+        ingest_server_(io_, line_server("ingest", config_.ingest.socket, config_, inherited),
                        [this](std::string_view line) { return ingest_.handle_line(line); },
                        [this](std::size_t max) { return ingest_.overlong_reply(max); }),
-        control_server_(io_, line_server("control", config_.ingest.control_socket, config_),
+        control_server_(io_, line_server("control", config_.ingest.control_socket, config_, inherited),
                         [this](std::string_view line) { return control(line); },
                         [](std::size_t) { return ingest::error_reply("command too long"); }),
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
         drain_timer_(scheduler_.make_timer()),
-        grace_timer_(scheduler_.make_timer()) {}
+        grace_timer_(scheduler_.make_timer()),
+        watchdog_timer_(scheduler_.make_timer()),
+        status_timer_(scheduler_.make_timer()) {}
 
   int run() {
     if (auto ok = ingest_server_.start(); !ok) return fail_start(ok.error());
     if (auto ok = control_server_.start(); !ok) return fail_start(ok.error());
     log::info("manufactory-agent {} running: ingest {}, collector {}", MF_VERSION, config_.ingest.socket,
               config_.collector.ws_url.to_string());
+    // Ready means: config valid, sockets listening. The network may come later.
+    notifier_.notify("READY=1\nSTATUS=" + one_line_status());
+    pet_watchdog();
+    report_status_periodically();
     wait_for_signal();
     io_.run();
     report_stop();
@@ -119,6 +131,27 @@ class Daemon final : public ingest::ActorDirectory {
     });
   }
 
+  // From the event loop itself: a stuck loop stops the pets and systemd restarts us.
+  void pet_watchdog() {
+    if (!notifier_.watchdog_period()) return;
+    notifier_.notify("WATCHDOG=1");
+    watchdog_timer_->start(*notifier_.watchdog_period(), [this] { pet_watchdog(); });
+  }
+
+  void report_status_periodically() {
+    if (!notifier_.enabled()) return;
+    status_timer_->start(kStatusPeriod, [this] {
+      notifier_.notify("STATUS=" + one_line_status());
+      report_status_periodically();
+    });
+  }
+
+  std::string one_line_status() const {
+    return std::string(draining_ ? "draining: " : "") + std::to_string(uplink_.connected_actors()) + " actors connected, " +
+           std::to_string(buffer_.stats().events) + " events buffered, " + std::to_string(counters_.events_acked) +
+           " delivered";
+  }
+
   std::string control(std::string_view line) {
     if (line == "status") return status_json(snapshot());
     return ingest::error_reply("unknown command '" + std::string(line.substr(0, 40)) + "'; the control socket knows: status");
@@ -139,6 +172,7 @@ class Daemon final : public ingest::ActorDirectory {
   void begin_drain(const char* why) {
     draining_ = true;
     drain_started_ = scheduler_.now();
+    notifier_.notify("STOPPING=1\nSTATUS=" + one_line_status());
     ingest_server_.stop();
     log::info("{}: intake stopped; delivering {} buffered events for up to {}", why, buffer_.stats().events,
               format_duration(config_.shutdown_grace));
@@ -157,6 +191,8 @@ class Daemon final : public ingest::ActorDirectory {
     drain_timer_->cancel();
     grace_timer_->cancel();
     control_server_.stop();
+    watchdog_timer_->cancel();  // nothing may keep the loop alive once the connections are closed
+    status_timer_->cancel();
     grace_timer_->start(kCloseLimit, [this] { io_.stop(); });
     uplink_.close_all([this] { io_.stop(); });
   }
@@ -172,6 +208,12 @@ class Daemon final : public ingest::ActorDirectory {
   }
 
   void reload() {
+    notifier_.notify("RELOADING=1");
+    apply_reloaded_config();
+    notifier_.notify("READY=1\nSTATUS=" + one_line_status());
+  }
+
+  void apply_reloaded_config() {
     auto loaded = config::load_file(config_.source_path, config::process_environment());
     if (!loaded) {
       log::error("SIGHUP: the config is not valid, keeping the running one:\n{}", loaded.error().message);
@@ -198,6 +240,7 @@ class Daemon final : public ingest::ActorDirectory {
   }
 
   Config config_;
+  SystemdNotifier notifier_;
   boost::asio::io_context io_;
   AsioScheduler scheduler_;
   SystemRandom random_;
@@ -216,6 +259,8 @@ class Daemon final : public ingest::ActorDirectory {
   boost::asio::signal_set signals_;
   std::unique_ptr<Timer> drain_timer_;
   std::unique_ptr<Timer> grace_timer_;
+  std::unique_ptr<Timer> watchdog_timer_;
+  std::unique_ptr<Timer> status_timer_;
   bool draining_ = false;
   bool closing_ = false;
 };
@@ -228,7 +273,8 @@ int run(Config config) {
     log::error("{}", tls.error().message);
     return exit_code_for(tls.error().kind);
   }
-  Daemon daemon(std::move(config), *tls);
+  const auto inherited = take_inherited_sockets();
+  Daemon daemon(std::move(config), *tls, inherited);
   return daemon.run();
 }
 

@@ -6,7 +6,8 @@
 
 namespace mf::test {
 
-DaemonProcess::DaemonProcess(const MockCollector& collector, const std::string& extra_yaml, const std::string& collector_yaml) {
+DaemonProcess::DaemonProcess(const MockCollector& collector, const std::string& extra_yaml, const std::string& collector_yaml,
+                             const DaemonOptions& options) {
   const std::string yaml = "org_id: \"org_test\"\n"
                            "project_id: 1\n"
                            "project_key: \"test-project-key\"\n"
@@ -19,8 +20,11 @@ DaemonProcess::DaemonProcess(const MockCollector& collector, const std::string& 
                            "  socket: " + dir_.file("run/ingest.sock") + "\n"
                            "  control_socket: " + dir_.file("run/control.sock") + "\n" + extra_yaml;
   config_ = dir_.write("config.yaml", yaml, 0600);
-  process_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{MF_AGENT_BIN, "run", "--config", config_},
-                                                 dir_.file("daemon.log"));
+  if (options.prepare) options.prepare(dir_);
+  std::vector<std::string> argv = options.launcher;
+  for (const std::string& a : {std::string(MF_AGENT_BIN), std::string("run"), std::string("--config"), config_}) argv.push_back(a);
+  process_ = std::make_unique<BackgroundProcess>(argv, dir_.file("daemon.log"), options.env);
+  if (!options.wait_until_listening) return;
   struct stat st {};
   const bool up = eventually([&] { return ::stat(control_socket().c_str(), &st) == 0 || !process_->running(); });
   if (!up || !process_->running()) throw std::runtime_error("the daemon did not start: " + log());

@@ -1,5 +1,7 @@
 #pragma once
 // The real `manufactory-agent run`, started for one test against a mock collector.
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,11 +11,19 @@
 
 namespace mf::test {
 
+struct DaemonOptions {
+  std::map<std::string, std::string> env;
+  std::vector<std::string> launcher;  // e.g. systemd-socket-activate ... ; the agent's argv follows
+  bool wait_until_listening = true;
+  // Called with the test's directory before the daemon starts (create files, sockets...).
+  std::function<void(const TempDir&)> prepare;
+};
+
 class DaemonProcess {
  public:
   // extra_yaml is appended to the config (sections must not repeat the ones written here).
   DaemonProcess(const MockCollector& collector, const std::string& extra_yaml = "",
-                const std::string& collector_yaml = "");
+                const std::string& collector_yaml = "", const DaemonOptions& options = {});
   ~DaemonProcess();
 
   const std::string& config() const { return config_; }

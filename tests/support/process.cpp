@@ -111,7 +111,7 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const
   const auto env = make_env(env_add, {});
   pid_ = ::fork();
   if (pid_ == 0) {
-    const int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
     ::close(fd);

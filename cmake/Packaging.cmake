@@ -1,0 +1,65 @@
+# `cmake --install` and the Debian package (cpack -G DEB).
+#   /usr/bin/manufactory-agent
+#   /usr/lib/systemd/system/manufactory-agent.{service,socket}
+#   /etc/manufactory-agent/config.yaml        (package only; a conffile)
+#   /usr/share/doc/manufactory-agent/         README, example config, copyright, changelog
+include(GNUInstallDirs)
+
+install(TARGETS manufactory-agent RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(FILES systemd/manufactory-agent.service systemd/manufactory-agent.socket
+        DESTINATION lib/systemd/system)
+set(MF_DOC_DIR ${CMAKE_INSTALL_DATAROOTDIR}/doc/manufactory-agent)
+install(FILES README.md DESTINATION ${MF_DOC_DIR})
+install(FILES config/manufactory-agent.yaml DESTINATION ${MF_DOC_DIR}/examples RENAME config.yaml)
+
+# The packaged config: the example with the three required keys commented
+# out, so a fresh install stays down until someone fills them in.
+file(READ ${PROJECT_SOURCE_DIR}/config/manufactory-agent.yaml _example)
+string(REGEX REPLACE "\n(org_id|project_id|project_key):" "\n# \\1:" _packaged "${_example}")
+string(PREPEND _packaged "# Fill in org_id, project_id and project_key below, check with\n"
+                         "#   manufactory-agent check-config\n"
+                         "# then: systemctl start manufactory-agent\n\n")
+file(WRITE ${CMAKE_BINARY_DIR}/packaging/config.yaml "${_packaged}")
+
+# Debian's changelog and copyright, where lintian looks for them.
+set(_pkgdoc ${CMAKE_BINARY_DIR}/packaging/doc)
+file(MAKE_DIRECTORY ${_pkgdoc})
+add_custom_command(OUTPUT ${_pkgdoc}/changelog.Debian.gz
+  COMMAND gzip -9n -c ${PROJECT_SOURCE_DIR}/packaging/debian/changelog > ${_pkgdoc}/changelog.Debian.gz
+  DEPENDS ${PROJECT_SOURCE_DIR}/packaging/debian/changelog)
+add_custom_target(mf_package_docs ALL DEPENDS ${_pkgdoc}/changelog.Debian.gz)
+
+# Never over an operator's config: a by-hand `cmake --install` keeps an existing one.
+# It holds no secret yet; postinst (or the README, by hand) makes it root:manufactory 0640.
+install(CODE "
+  set(_config \"\$ENV{DESTDIR}/etc/manufactory-agent/config.yaml\")
+  if(EXISTS \"\${_config}\")
+    message(STATUS \"Keeping existing: \${_config}\")
+  else()
+    file(INSTALL \"${CMAKE_BINARY_DIR}/packaging/config.yaml\" DESTINATION /etc/manufactory-agent)
+  endif()")
+install(FILES ${_pkgdoc}/changelog.Debian.gz packaging/debian/copyright DESTINATION ${MF_DOC_DIR})
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME manufactory-agent)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_CONTACT "manufactory-agent maintainers <maintainers@manufactory-agent.invalid>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "streams local actor events to a Manufactory collector")
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "A small daemon for gateways and devices. Local programs hand it actor events
+ over a Unix socket; it buffers them and delivers them over an authenticated
+ WebSocket with at-least-once semantics, renewing its session before it
+ expires. Runs sandboxed under systemd with socket activation.")
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://manufactory-agent.invalid/")
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+    ${PROJECT_SOURCE_DIR}/packaging/debian/conffiles ${PROJECT_SOURCE_DIR}/packaging/debian/postinst
+    ${PROJECT_SOURCE_DIR}/packaging/debian/prerm ${PROJECT_SOURCE_DIR}/packaging/debian/postrm)
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_STRIP_FILES ON)
+include(CPack)

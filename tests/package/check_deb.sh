@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the .deb from the build tree and inspects it: contents, conffiles,
+# maintainer scripts, and lintian (no errors allowed).
+set -euo pipefail
+build=${1:?usage: check_deb.sh BUILD_DIR}
+cd "$build"
+rm -f manufactory-agent_*.deb
+cpack -G DEB > cpack.log 2>&1 || { cat cpack.log; exit 1; }
+deb=$(ls manufactory-agent_*.deb)
+fail() { echo "FAIL: $*"; exit 1; }
+
+contents=$(dpkg-deb -c "$deb" | awk '{print $1, $6}')
+for want in "-rwxr-xr-x ./usr/bin/manufactory-agent" \
+            "-rw-r--r-- ./usr/lib/systemd/system/manufactory-agent.service" \
+            "-rw-r--r-- ./usr/lib/systemd/system/manufactory-agent.socket" \
+            "-rw-r--r-- ./etc/manufactory-agent/config.yaml" \
+            "-rw-r--r-- ./usr/share/doc/manufactory-agent/README.md" \
+            "-rw-r--r-- ./usr/share/doc/manufactory-agent/copyright" \
+            "-rw-r--r-- ./usr/share/doc/manufactory-agent/changelog.Debian.gz" \
+            "-rw-r--r-- ./usr/share/doc/manufactory-agent/examples/config.yaml"; do
+  grep -qxF -- "$want" <<< "$contents" || fail "missing from the package: $want"
+done
+[ "$(grep -c . <<< "$(grep -v '/$' <<< "$contents")")" -eq 8 ] || fail "unexpected files: $contents"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+dpkg-deb -e "$deb" "$work/control"
+grep -qx /etc/manufactory-agent/config.yaml "$work/control/conffiles" || fail "the config is not a conffile"
+grep -q "adduser --system" "$work/control/postinst" || fail "postinst does not create the system user"
+grep -q "chmod 0640" "$work/control/postinst" || fail "postinst does not protect the config"
+grep -q "check-config" "$work/control/postinst" || fail "postinst may start an unconfigured agent"
+grep -q "^Depends:.*adduser" <(dpkg-deb -f "$deb") || fail "no dependency on adduser"
+dpkg-deb -f "$deb" Architecture | grep -qx "$(dpkg --print-architecture)" || fail "wrong Architecture field"
+
+# The shipped config stays down until filled in: it must not validate as is.
+dpkg-deb -x "$deb" "$work/root"
+if ./manufactory-agent check-config --config "$work/root/etc/manufactory-agent/config.yaml" > /dev/null 2>&1; then
+  fail "the packaged config validates before anyone filled it in"
+fi
+sed -e 's/^# org_id:/org_id:/' -e 's/^# project_id:/project_id:/' -e 's/^# project_key:/project_key:/' \
+  "$work/root/etc/manufactory-agent/config.yaml" > "$work/filled.yaml"
+./manufactory-agent check-config --config "$work/filled.yaml" > /dev/null 2>&1 || fail "the packaged config is broken once filled in"
+
+if command -v lintian > /dev/null; then
+  lintian "$deb" > "$work/lintian" 2>&1 || true
+  grep -v "running with root privileges" "$work/lintian" || true
+  if grep -q '^E:' "$work/lintian"; then fail "lintian reports errors"; fi
+  echo "lintian: $(grep -c '^E:' "$work/lintian" || true) errors, $(grep -c '^W:' "$work/lintian" || true) warnings"
+else
+  echo "lintian not installed: skipped"
+fi
+echo "package ok: $deb ($(stat -c %s "$deb") bytes)"
