@@ -2,7 +2,8 @@
 # Builds the .deb from the build tree and inspects it: contents, conffiles,
 # maintainer scripts, and lintian (no errors allowed).
 set -euo pipefail
-build=${1:?usage: check_deb.sh BUILD_DIR}
+build=${1:?usage: check_deb.sh BUILD_DIR [EMULATOR]}
+run=${2:-}  # e.g. "qemu-aarch64 -L SYSROOT" for a cross build
 cd "$build"
 rm -f manufactory-agent_*.deb
 cpack -G DEB > cpack.log 2>&1 || { cat cpack.log; exit 1; }
@@ -30,16 +31,18 @@ grep -q "adduser --system" "$work/control/postinst" || fail "postinst does not c
 grep -q "chmod 0640" "$work/control/postinst" || fail "postinst does not protect the config"
 grep -q "check-config" "$work/control/postinst" || fail "postinst may start an unconfigured agent"
 grep -q "^Depends:.*adduser" <(dpkg-deb -f "$deb") || fail "no dependency on adduser"
-dpkg-deb -f "$deb" Architecture | grep -qx "$(dpkg --print-architecture)" || fail "wrong Architecture field"
+expected_arch=$(grep -s '^CPACK_DEBIAN_PACKAGE_ARCHITECTURE:' CMakeCache.txt | cut -d= -f2)
+[ -n "$expected_arch" ] || expected_arch=$(dpkg --print-architecture)
+dpkg-deb -f "$deb" Architecture | grep -qx "$expected_arch" || fail "Architecture is not $expected_arch"
 
 # The shipped config stays down until filled in: it must not validate as is.
 dpkg-deb -x "$deb" "$work/root"
-if ./manufactory-agent check-config --config "$work/root/etc/manufactory-agent/config.yaml" > /dev/null 2>&1; then
+if $run ./manufactory-agent check-config --config "$work/root/etc/manufactory-agent/config.yaml" > /dev/null 2>&1; then
   fail "the packaged config validates before anyone filled it in"
 fi
 sed -e 's/^# org_id:/org_id:/' -e 's/^# project_id:/project_id:/' -e 's/^# project_key:/project_key:/' \
   "$work/root/etc/manufactory-agent/config.yaml" > "$work/filled.yaml"
-./manufactory-agent check-config --config "$work/filled.yaml" > /dev/null 2>&1 || fail "the packaged config is broken once filled in"
+$run ./manufactory-agent check-config --config "$work/filled.yaml" > /dev/null 2>&1 || fail "the packaged config is broken once filled in"
 
 if command -v lintian > /dev/null; then
   lintian "$deb" > "$work/lintian" 2>&1 || true

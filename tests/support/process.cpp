@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 #include <stdexcept>
 
 extern char** environ;
@@ -31,7 +32,24 @@ std::vector<std::string> make_env(const std::map<std::string, std::string>& add,
   return env;
 }
 
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+// Our own binaries, built for another architecture, run through the emulator.
+std::vector<std::string> with_emulator(const std::vector<std::string>& argv) {
+  const std::string emulator = MF_TEST_EMULATOR;
+  if (emulator.empty() || argv.empty()) return argv;
+  const std::string& program = argv[0];
+  auto ends_with = [&](const std::string& suffix) {
+    return program.size() >= suffix.size() && program.compare(program.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (!ends_with("/manufactory-agent") && !ends_with("/mock-collector")) return argv;
+  std::vector<std::string> out;
+  std::istringstream words(emulator);
+  for (std::string w; words >> w;) out.push_back(w);
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
+[[noreturn]] void exec_child(const std::vector<std::string>& original_argv, const std::vector<std::string>& env) {
+  const std::vector<std::string> argv = with_emulator(original_argv);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
