@@ -53,6 +53,7 @@ ActorLink::~ActorLink() = default;
 
 void ActorLink::start() {
   closing_ = false;
+  has_slot_ = true;
   if (active_ || renewing_ || auth_in_flight_ || retry_timer_->pending()) return;
   connect_or_authenticate();
 }
@@ -70,6 +71,7 @@ void ActorLink::pump() {
 
 void ActorLink::close() {
   closing_ = true;
+  has_slot_ = false;
   retry_timer_->cancel();
   renew_timer_->cancel();
   expiry_timer_->cancel();
@@ -137,12 +139,12 @@ void ActorLink::on_authenticated(Expected<auth::Session> result) {
       if (!auth_refused_) log::error("actor #{}: {}; retrying every {}", id_, result.error().message,
                                      format_duration(settings_.auth_refused_retry));
       auth_refused_ = true;
-      if (!closing_) schedule_retry(settings_.auth_refused_retry);
+      if (has_slot_) schedule_retry(settings_.auth_refused_retry);
       return;
     }
     const Duration delay = backoff_.next(result.error().retry_after);
     log::warn("actor #{}: authentication failed: {}; retrying in {}", id_, result.error().message, format_duration(delay));
-    if (!closing_) schedule_retry(delay);
+    if (has_slot_) schedule_retry(delay);
     return;
   }
   if (auth_refused_) log::info("actor #{}: the project key is accepted again", id_);
@@ -150,7 +152,7 @@ void ActorLink::on_authenticated(Expected<auth::Session> result) {
   ever_authenticated_ = true;
   session_ = std::move(*result);
   log::debug("actor #{}: session granted for actor_profile_id {}", id_, session_->actor_profile_id);
-  if (closing_) return;
+  if (closing_ || !has_slot_) return;  // kept for when the actor gets a connection slot again
   schedule_renewal(*session_);
   open_connection(*session_);
 }
@@ -169,7 +171,7 @@ void ActorLink::schedule_renewal(const auth::Session& session) {
 }
 
 void ActorLink::renew() {
-  if (closing_ || renewing_ || auth_in_flight_) return;
+  if (!has_slot_ || closing_ || renewing_ || auth_in_flight_) return;
   if (!active_) return connect_or_authenticate();
   log::info("actor #{}: renewing the session before it expires", id_);
   authenticate();
@@ -281,7 +283,7 @@ void ActorLink::on_failure(const Error& why) {
 
 void ActorLink::schedule_retry(Duration delay) {
   retry_timer_->start(delay, [this] {
-    if (!closing_) connect_or_authenticate();
+    if (has_slot_ && !closing_) connect_or_authenticate();
   });
 }
 

@@ -121,6 +121,7 @@ class ActorLink {
   bool auth_in_flight_ = false;
   bool auth_refused_ = false;
   bool closing_ = false;
+  bool has_slot_ = false;  // between start() and close(): allowed to connect
   bool ever_authenticated_ = false;
   bool immediate_reauth_spent_ = false;  // the one re-auth without back-off after a session ended
   TimePoint streaming_since_{};

@@ -289,6 +289,28 @@ TEST_F(UplinkTest, IdleConnectionsCloseAfterTheIdleTimeout) {
   EXPECT_EQ(sim.auth_times.size(), 1u) << "the session is reused";
 }
 
+TEST_F(UplinkTest, ALateAuthAnswerAfterLosingTheSlotOpensNoConnection) {
+  struct Listener : LinkListener {
+    int closed = 0;
+    void on_drained(buffer::ActorId) override {}
+    void on_link_closed(buffer::ActorId) override { ++closed; }
+  } listener;
+  LinkDeps deps{scheduler, random, sim, sim, buffer, counters, nullptr};
+  ActorLink link(7, a, deps, settings.link, listener);
+  link.start();  // /auth is under way...
+  link.close();  // ...when the manager takes the slot away
+  EXPECT_EQ(listener.closed, 1);
+  run_for(seconds(10));  // the answer arrives
+  EXPECT_EQ(sim.auth_times.size(), 1u);
+  EXPECT_EQ(sim.connections_opened, 0u) << "no connection without a slot";
+  EXPECT_EQ(link.state(), LinkState::idle);
+  link.start();  // the slot comes back: the session granted meanwhile is used
+  run_for(seconds(1));
+  EXPECT_EQ(sim.connections_opened, 1u);
+  EXPECT_EQ(sim.auth_times.size(), 1u);
+  EXPECT_EQ(link.state(), LinkState::streaming);
+}
+
 TEST_F(UplinkTest, CloseAllClosesEveryConnection) {
   push(a, 0);
   push(b, 0);
