@@ -17,6 +17,29 @@ struct NumberScan {
   bool too_long() const { return length > kMaxNumberLength || exponent_digits > kMaxExponentDigits; }
 };
 
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The code unit of the \uXXXX escape whose 'u' is at i, or -1 when malformed
+// (RapidJSON then reports the malformed escape itself).
+long escape_code(std::string_view text, std::size_t i) {
+  if (i + 4 >= text.size()) return -1;
+  long code = 0;
+  for (std::size_t k = 1; k <= 4; ++k) {
+    const int h = hex_value(text[i + k]);
+    if (h < 0) return -1;
+    code = code * 16 + h;
+  }
+  return code;
+}
+
+bool is_high_surrogate(long code) { return code >= 0xD800 && code <= 0xDBFF; }
+bool is_low_surrogate(long code) { return code >= 0xDC00 && code <= 0xDFFF; }
+
 bool starts_number(char c) { return c == '-' || (c >= '0' && c <= '9'); }
 bool continues_number(char c) { return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'; }
 
@@ -30,13 +53,28 @@ Status check_limits(std::string_view text, const Limits& limits) {
   int depth = 0;
   bool in_string = false;
   bool escaped = false;
+  bool after_high_surrogate = false;  // the previous escape opened a UTF-16 pair
   NumberScan number;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      // RapidJSON 1.1.0 turns a lone low-surrogate escape (\uDC00-\uDFFF) into
+      // bytes that are not UTF-8; a collector then drops the whole frame.
+      if (escaped) {
+        escaped = false;
+        const long code = c == 'u' ? escape_code(text, i) : -1;
+        if (is_low_surrogate(code) && !after_high_surrogate) {
+          return fail(ErrorKind::invalid_input, "not valid JSON: the \\u escape at offset " + std::to_string(i - 1) +
+                                                    " is a lone UTF-16 low surrogate");
+        }
+        after_high_surrogate = is_high_surrogate(code);
+        if (code >= 0) i += 4;
+      } else if (c == '\\') {
+        escaped = true;
+      } else {
+        after_high_surrogate = false;
+        if (c == '"') in_string = false;
+      }
       continue;
     }
     if (number.active) {

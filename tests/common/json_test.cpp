@@ -44,6 +44,21 @@ TEST(Json, RefusesInvalidUtf8AndTrailingGarbage) {
   EXPECT_FALSE(json::parse_untrusted("", kLimits));
 }
 
+// Found by fuzz_ingest_line: RapidJSON 1.1.0 accepts a lone low surrogate and
+// writes it out as bytes that are not UTF-8, which a collector refuses.
+TEST(Json, RefusesLoneUtf16Surrogates) {
+  for (const char* bad : {R"({"a":"\uDEEE"})", R"({"i":{"a\uEEEE4\uDEEE":[{"":null}]}})", R"(["x\uDC00y"])",
+                          R"(["\uDFFF\uD800"])"}) {
+    auto doc = json::parse_untrusted(bad, kLimits);
+    ASSERT_FALSE(doc) << bad;
+    EXPECT_NE(doc.error().message.find("surrogate"), std::string::npos) << doc.error().message;
+  }
+  EXPECT_FALSE(json::parse_untrusted(R"(["\uD800x"])", kLimits)) << "a high surrogate alone (RapidJSON refuses it)";
+  auto pair = json::parse_untrusted(R"(["\uD83D\uDE00 \u00e9 \\uDC00"])", kLimits);
+  ASSERT_TRUE(pair) << pair.error().message;
+  EXPECT_EQ(json::to_string(*pair), "[\"\xF0\x9F\x98\x80 \xC3\xA9 \\\\uDC00\"]");
+}
+
 TEST(Json, WrongTypeAccessThrowsInsteadOfAborting) {
   auto doc = json::parse_untrusted(R"({"a":"text"})", kLimits);
   ASSERT_TRUE(doc);
