@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
-MF_WERROR=${MF_WERROR:-ON} tools/build.sh -DMF_BUILD_TESTS=ON -DMF_WERROR="${MF_WERROR:-ON}"
+tools/build.sh -DMF_BUILD_TESTS=ON -DMF_WERROR="${MF_WERROR:-ON}"
 cd "${BUILD_DIR:-build}"
 ctest --output-on-failure -j "$(nproc)" "$@"

@@ -55,7 +55,7 @@ Status prepare_path(const std::string& name, const std::string& path) {
 class UnixLineServer::Impl {
  public:
   Impl(boost::asio::io_context& io, LineServerOptions options, LineHandler on_line, OverlongHandler on_overlong)
-      : io_(io), acceptor_(io), options_(std::move(options)), on_line_(std::move(on_line)), on_overlong_(std::move(on_overlong)) {}
+      : acceptor_(io), options_(std::move(options)), on_line_(std::move(on_line)), on_overlong_(std::move(on_overlong)) {}
 
   ~Impl() { stop(); }
 
@@ -148,13 +148,10 @@ class UnixLineServer::Impl {
       while (!data.empty()) {
         const auto nl = data.find('\n');
         const std::string_view piece = data.substr(0, nl);
-        if (discarding_) {
-          discarded_ += piece.size();
-        } else if (line_.size() + piece.size() > limit) {
-          discarding_ = true;
-          discarded_ = line_.size() + piece.size();
+        if (!discarding_ && line_.size() + piece.size() > limit) {
+          discarding_ = true;  // the rest of this line is dropped up to its newline
           line_.clear();
-        } else {
+        } else if (!discarding_) {
           line_.append(piece);
         }
         if (nl == std::string_view::npos) return;
@@ -207,7 +204,6 @@ class UnixLineServer::Impl {
     std::string line_;
     std::string out_;
     std::string pending_out_;
-    std::size_t discarded_ = 0;
     bool discarding_ = false;
     bool reading_ = false;
     bool writing_ = false;
@@ -237,7 +233,6 @@ class UnixLineServer::Impl {
     accept();  // a place is free again
   }
 
-  boost::asio::io_context& io_;
   stream_protocol::acceptor acceptor_;
   LineServerOptions options_;
   LineHandler on_line_;

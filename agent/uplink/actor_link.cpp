@@ -109,6 +109,11 @@ std::size_t ActorLink::connections() const {
 
 // ---- session ------------------------------------------------------------------
 
+// The last moment an event may be sent on a session, whatever happened to its renewal.
+TimePoint ActorLink::stop_sending_at(const auth::Session& session) const {
+  return session.expires_at - std::min(settings_.reauth_before / 2, settings_.connection.request_timeout);
+}
+
 // A session is worth a new connection only while it is short of its renewal point.
 bool ActorLink::usable(const auth::Session& session) const {
   return deps_.scheduler.now() < session.expires_at - settings_.reauth_before;
@@ -165,7 +170,7 @@ void ActorLink::schedule_renewal(const auth::Session& session) {
   renew_timer_->start(std::chrono::duration_cast<Duration>(std::max(renew_at - now, TimePoint::duration::zero())),
                       [this] { renew(); });
   // The hard stop: no event is sent on a session at its end, whatever happened to renewal.
-  const TimePoint stop_at = session.expires_at - std::min(settings_.reauth_before / 2, settings_.connection.request_timeout);
+  const TimePoint stop_at = stop_sending_at(session);
   expiry_timer_->start(std::chrono::duration_cast<Duration>(std::max(stop_at - now, TimePoint::duration::zero())),
                        [this, issued = session.issued_at] { expire(issued); });
 }
@@ -196,9 +201,7 @@ void ActorLink::open_connection(const auth::Session& session) {
 bool ActorLink::sending_blocked() const {
   if (!active_ || active_->connection.state() != ConnectionState::streaming) return true;
   if (retiring_ && retiring_->connection.in_flight() > 0) return true;  // order across the switch
-  const TimePoint stop_at =
-      active_->session.expires_at - std::min(settings_.reauth_before / 2, settings_.connection.request_timeout);
-  return deps_.scheduler.now() >= stop_at;
+  return deps_.scheduler.now() >= stop_sending_at(active_->session);
 }
 
 void ActorLink::on_paired(Slot& slot) {

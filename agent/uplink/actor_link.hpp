@@ -101,6 +101,7 @@ class ActorLink {
   void renew();
   void expire(TimePoint issued_at);
   bool usable(const auth::Session& session) const;
+  TimePoint stop_sending_at(const auth::Session& session) const;
   bool sending_blocked() const;
   void bury(std::unique_ptr<Slot>& slot);
   void finish_close_if_done();
