@@ -6,12 +6,12 @@
 // release (the connection died: the events are sent again, in order). So at
 // any time an actor's queue is [leased...][waiting...].
 //
-// The memory ring is the first implementation; the disk buffer is a second
-// one behind the same interface.
+// MemoryBuffer and DiskBuffer implement it.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/common/expected.hpp"
 
@@ -37,11 +37,20 @@ struct BufferStats {
   std::uint64_t events = 0;  // buffered, leased included
   std::uint64_t bytes = 0;
   std::uint64_t leased = 0;
+  bool persistent = false;        // on disk: survives a restart
+  std::uint64_t memory_bytes = 0; // disk buffer: event bytes held in RAM
+  std::uint64_t disk_errors = 0;  // disk buffer: failed writes, syncs and reads
 };
 
 class EventBuffer {
  public:
   virtual ~EventBuffer() = default;
+
+  // Who an actor id stands for. A buffer that outlives the process stores it;
+  // call it before the first push of each actor.
+  virtual void describe_actor(ActorId actor, const std::string& actor_json) = 0;
+  // Actors with events from an earlier run (disk buffer), as actor JSON.
+  virtual std::vector<std::string> actors_with_events() const = 0;
 
   virtual PushResult push(ActorId actor, std::string attributes_json) = 0;
 

@@ -14,6 +14,8 @@ class MemoryBuffer final : public EventBuffer {
  public:
   explicit MemoryBuffer(Limits limits);
 
+  void describe_actor(ActorId, const std::string&) override {}
+  std::vector<std::string> actors_with_events() const override { return {}; }
   PushResult push(ActorId actor, std::string attributes_json) override;
   const std::string* lease_next(ActorId actor) override;
   const std::string* oldest_leased(ActorId actor) const override;

@@ -13,6 +13,7 @@
 
 namespace mf {
 
+enum class BufferSync { batch, always, none };
 enum class OverflowPolicy { drop_oldest, reject_new };
 
 struct Config {
@@ -44,6 +45,9 @@ struct Config {
     std::uint64_t max_bytes = 0;
     OverflowPolicy overflow = OverflowPolicy::drop_oldest;
     std::string dead_letter;  // NDJSON file for events the collector rejected; empty: none
+    std::string path;         // directory of the disk buffer; empty: events are kept in memory
+    BufferSync sync = BufferSync::batch;
+    Duration sync_interval{};
   } buffer;
 
   struct Ingest {

@@ -106,6 +106,22 @@ const std::vector<KeyDecl> kKeys = {
     {"buffer.dead_letter", KeyType::path, "",
      "Append events the collector rejected to this NDJSON file (with the reason); empty: only count and log them.",
      [](std::string_view t, Config& c) { return set_path(t, c.buffer.dead_letter); }},
+    {"buffer.path", KeyType::path, "",
+     "Directory of the disk buffer: events survive restarts and crashes. Empty: events are kept in memory only.",
+     [](std::string_view t, Config& c) { return set_path(t, c.buffer.path); }},
+    {"buffer.sync", KeyType::choice, "batch",
+     "Disk buffer durability: batch (fsync every sync_interval: a power loss costs at most that much), always (a "
+     "producer's line is answered after fsync), none (the kernel decides; survives a crash of the agent, not of the "
+     "device).",
+     [](std::string_view t, Config& c) -> Status {
+       if (t == "batch") c.buffer.sync = BufferSync::batch;
+       else if (t == "always") c.buffer.sync = BufferSync::always;
+       else if (t == "none") c.buffer.sync = BufferSync::none;
+       else return fail(ErrorKind::config, "buffer.sync must be batch, always or none, not '" + std::string(t) + "'");
+       return {};
+     }},
+    {"buffer.sync_interval", KeyType::duration, "100ms", "With buffer.sync: batch, the longest time between fsyncs.",
+     [](std::string_view t, Config& c) { return set_duration(t, c.buffer.sync_interval); }},
     {"ingest.socket", KeyType::path, "/run/manufactory-agent/ingest.sock", "The Unix socket local producers write events to.",
      [](std::string_view t, Config& c) { return set_path(t, c.ingest.socket); }},
     {"ingest.control_socket", KeyType::path, "/run/manufactory-agent/control.sock",

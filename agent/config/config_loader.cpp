@@ -221,6 +221,14 @@ class Loader {
     if (c.buffer.max_bytes < 64 * 1024) {
       error_at(mark_of("buffer.max_bytes"), "buffer.max_bytes must be at least 64KiB (one event of the largest size)");
     }
+    if (!c.buffer.path.empty()) check_absolute("buffer.path", c.buffer.path);
+    if (c.buffer.sync_interval.count() == 0) {
+      error_at(mark_of("buffer.sync_interval"), "buffer.sync_interval must be longer than 0; for an fsync per event, "
+                                                "set buffer.sync: always");
+    }
+    if (!c.buffer.path.empty() && c.ingest.max_event_bytes > (16U << 20)) {
+      error_at(mark_of("ingest.max_event_bytes"), "with buffer.path set, ingest.max_event_bytes can be at most 16MiB");
+    }
     check_absolute("ingest.socket", c.ingest.socket);
     check_absolute("ingest.control_socket", c.ingest.control_socket);
     if (c.ingest.socket == c.ingest.control_socket) {

@@ -1,9 +1,14 @@
 #include "agent/daemon/daemon.hpp"
 
+#include <sys/prctl.h>
+
+#include <csignal>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include "agent/auth/manufactory_authenticator.hpp"
+#include "agent/buffer/disk_buffer.hpp"
 #include "agent/buffer/memory_buffer.hpp"
 #include "agent/common/asio_scheduler.hpp"
 #include "agent/common/log.hpp"
@@ -28,6 +33,29 @@ constexpr Duration kStatusPeriod{5'000};  // STATUS= for `systemctl status`
 buffer::Limits buffer_limits(const Config& c) {
   return {c.buffer.max_events, c.buffer.max_bytes,
           c.buffer.overflow == OverflowPolicy::drop_oldest ? buffer::Overflow::drop_oldest : buffer::Overflow::reject_new};
+}
+
+Expected<std::unique_ptr<buffer::EventBuffer>> make_buffer(const Config& c, Scheduler& scheduler) {
+  if (c.buffer.path.empty()) return std::unique_ptr<buffer::EventBuffer>(std::make_unique<buffer::MemoryBuffer>(buffer_limits(c)));
+  buffer::DiskOptions options;
+  options.path = c.buffer.path;
+  options.limits = buffer_limits(c);
+  options.sync = c.buffer.sync == BufferSync::always ? buffer::SyncPolicy::always
+                 : c.buffer.sync == BufferSync::none ? buffer::SyncPolicy::none
+                                                     : buffer::SyncPolicy::batch;
+  options.sync_interval = c.buffer.sync_interval;
+  const auto started = scheduler.now();
+  auto disk = buffer::DiskBuffer::open(options, scheduler);
+  if (!disk) return fail(disk.error());
+  const auto& r = (*disk)->recovery();
+  for (const auto& repair : r.repairs) log::warn("disk buffer: {}", repair);
+  if (r.unattributed_events > 0) {
+    log::warn("disk buffer: {} events whose actor record was damaged cannot be sent", r.unattributed_events);
+  }
+  log::info("disk buffer {}: {} events to send from an earlier run, {} on disk, read in {}", c.buffer.path,
+            r.live_events, format_size((*disk)->stats().bytes),
+            format_duration(std::chrono::duration_cast<Duration>(scheduler.now() - started)));
+  return std::unique_ptr<buffer::EventBuffer>(std::move(*disk));
 }
 
 ingest::Limits ingest_limits(const Config& c) {
@@ -62,24 +90,26 @@ net::LineServerOptions line_server(const std::string& name, const std::string& p
 
 class Daemon final : public ingest::ActorDirectory {
  public:
-  Daemon(Config config, net::TlsContext tls, const std::vector<InheritedSocket>& inherited)
+  Daemon(Config config, net::TlsContext tls, const std::vector<InheritedSocket>& inherited,
+         boost::asio::io_context& io, AsioScheduler& scheduler, std::unique_ptr<buffer::EventBuffer> buffer)
       : config_(std::move(config)),
         notifier_(SystemdNotifier::from_environment()),
-        scheduler_(io_),
+        io_(io),
+        scheduler_(scheduler),
         started_at_(scheduler_.now()),
         http_(io_, tls, {config_.collector.connect_timeout, config_.collector.request_timeout}),
         authenticator_(http_, scheduler_,
                        {config_.collector.url, config_.org_id, config_.project_id, config_.project_key, config_.session.ttl}),
         transport_(net::make_websocketpp_transport(
             io_, tls, {config_.collector.connect_timeout, 1 << 20, config_.uplink.ping_interval, config_.collector.request_timeout})),
-        buffer_(buffer_limits(config_)),
+        buffer_(std::move(buffer)),
         dead_letter_(config_.buffer.dead_letter),
-        uplink_({scheduler_, random_, authenticator_, *transport_, buffer_, counters_,
+        uplink_({scheduler_, random_, authenticator_, *transport_, *buffer_, counters_,
                  [this](const std::string& actor, const std::string& event, const std::string& reason) {
                    dead_letter_.append(actor, event, reason);
                  }},
                 uplink_settings(config_)),
-        ingest_(buffer_, *this, counters_, config_.actor_json, ingest_limits(config_)),
+        ingest_(*buffer_, *this, counters_, config_.actor_json, ingest_limits(config_)),
         ingest_server_(io_, line_server("ingest", config_.ingest.socket, config_, inherited),
                        [this](std::string_view line) { return ingest_.handle_line(line); },
                        [this](std::size_t max) { return ingest_.overlong_reply(max); }),
@@ -97,6 +127,7 @@ class Daemon final : public ingest::ActorDirectory {
     if (auto ok = control_server_.start(); !ok) return fail_start(ok.error());
     log::info("manufactory-agent {} running: ingest {}, collector {}", MF_VERSION, config_.ingest.socket,
               config_.collector.ws_url.to_string());
+    for (const auto& actor_json : buffer_->actors_with_events()) on_buffered(actor_id(actor_json));
     // Ready means: config valid, sockets listening. The network may come later.
     notifier_.notify("READY=1\nSTATUS=" + one_line_status());
     pet_watchdog();
@@ -108,7 +139,11 @@ class Daemon final : public ingest::ActorDirectory {
   }
 
   // ingest::ActorDirectory
-  buffer::ActorId actor_id(const std::string& actor_json) override { return uplink_.actor_id(actor_json); }
+  buffer::ActorId actor_id(const std::string& actor_json) override {
+    const buffer::ActorId id = uplink_.actor_id(actor_json);
+    buffer_->describe_actor(id, actor_json);
+    return id;
+  }
   void on_buffered(buffer::ActorId actor) override { uplink_.on_buffered(actor); }
 
  private:
@@ -148,7 +183,7 @@ class Daemon final : public ingest::ActorDirectory {
 
   std::string one_line_status() const {
     return std::string(draining_ ? "draining: " : "") + std::to_string(uplink_.connected_actors()) + " actors connected, " +
-           std::to_string(buffer_.stats().events) + " events buffered, " + std::to_string(counters_.events_acked) +
+           std::to_string(buffer_->stats().events) + " events buffered, " + std::to_string(counters_.events_acked) +
            " delivered";
   }
 
@@ -162,7 +197,7 @@ class Daemon final : public ingest::ActorDirectory {
     s.state = draining_ ? "draining" : "running";
     s.uptime = std::chrono::duration_cast<Duration>(scheduler_.now() - started_at_);
     s.counters = counters_;
-    s.buffer = buffer_.stats();
+    s.buffer = buffer_->stats();
     s.connected_actors = uplink_.connected_actors();
     s.ingest_clients = ingest_server_.clients();
     s.actors = uplink_.status();
@@ -174,14 +209,14 @@ class Daemon final : public ingest::ActorDirectory {
     drain_started_ = scheduler_.now();
     notifier_.notify("STOPPING=1\nSTATUS=" + one_line_status());
     ingest_server_.stop();
-    log::info("{}: intake stopped; delivering {} buffered events for up to {}", why, buffer_.stats().events,
+    log::info("{}: intake stopped; delivering {} buffered events for up to {}", why, buffer_->stats().events,
               format_duration(config_.shutdown_grace));
     grace_timer_->start(config_.shutdown_grace, [this] { close_connections(); });
     poll_drained();
   }
 
   void poll_drained() {
-    if (buffer_.stats().events == 0) return close_connections();
+    if (buffer_->stats().events == 0) return close_connections();
     drain_timer_->start(kDrainPoll, [this] { poll_drained(); });
   }
 
@@ -198,10 +233,13 @@ class Daemon final : public ingest::ActorDirectory {
   }
 
   void report_stop() {
-    const auto left = buffer_.stats().events;
+    const auto left = buffer_->stats().events;
     const auto took = std::chrono::duration_cast<Duration>(scheduler_.now() - drain_started_);
     if (left == 0) {
       log::info("stopped after {}: every accepted event was delivered ({} in all)", format_duration(took), counters_.events_acked);
+    } else if (buffer_->stats().persistent) {
+      log::info("stopped after {}: {} events stay in the disk buffer {} and are sent after the next start",
+                format_duration(took), left, config_.buffer.path);
     } else {
       log::warn("stopped after {}: {} buffered events were not delivered and are lost (memory buffer)", format_duration(took), left);
     }
@@ -222,7 +260,7 @@ class Daemon final : public ingest::ActorDirectory {
     const Config& next = loaded->config;
     for (const auto& w : loaded->warnings) log::warn("{}", w);
     log::set_level(next.log.level);
-    buffer_.set_limits(buffer_limits(next));
+    buffer_->set_limits(buffer_limits(next));
     ingest_.set_limits(ingest_limits(next));
     ingest_server_.set_limits(next.ingest.max_event_bytes, next.ingest.idle_timeout);
     dead_letter_.set_path(next.buffer.dead_letter);
@@ -241,15 +279,15 @@ class Daemon final : public ingest::ActorDirectory {
 
   Config config_;
   SystemdNotifier notifier_;
-  boost::asio::io_context io_;
-  AsioScheduler scheduler_;
+  boost::asio::io_context& io_;
+  AsioScheduler& scheduler_;
   SystemRandom random_;
   TimePoint started_at_;
   TimePoint drain_started_{};
   net::HttpClient http_;
   auth::ManufactoryAuthenticator authenticator_;
   std::unique_ptr<net::WsTransport> transport_;
-  buffer::MemoryBuffer buffer_;
+  std::unique_ptr<buffer::EventBuffer> buffer_;
   Counters counters_;
   DeadLetterFile dead_letter_;
   uplink::Uplink uplink_;
@@ -268,13 +306,22 @@ class Daemon final : public ingest::ActorDirectory {
 }  // namespace
 
 int run(Config config) {
+  ::signal(SIGXFSZ, SIG_IGN);  // a file-size limit makes a buffer write fail with EFBIG, not kill the agent
+  ::prctl(PR_SET_DUMPABLE, 0);  // no core dump, no ptrace by others: memory holds the project key
   auto tls = net::make_client_tls_context({config.collector.ca_file, true});
   if (!tls) {
     log::error("{}", tls.error().message);
     return exit_code_for(tls.error().kind);
   }
+  boost::asio::io_context io;
+  AsioScheduler scheduler(io);
+  auto buffer = make_buffer(config, scheduler);  // after the config validated: never touch data for a bad one
+  if (!buffer) {
+    log::error("{}", buffer.error().message);
+    return exit_code_for(buffer.error().kind);
+  }
   const auto inherited = take_inherited_sockets();
-  Daemon daemon(std::move(config), *tls, inherited);
+  Daemon daemon(std::move(config), *tls, inherited, io, scheduler, std::move(*buffer));
   return daemon.run();
 }
 

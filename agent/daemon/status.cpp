@@ -41,6 +41,12 @@ std::string status_json(const StatusSnapshot& s) {
   counter(w, "events_in_flight", s.buffer.leased);
   counter(w, "buffer_events", s.buffer.events);
   counter(w, "buffer_bytes", s.buffer.bytes);
+  w.Key("buffer_kind");
+  w.String(s.buffer.persistent ? "disk" : "memory");
+  if (s.buffer.persistent) {
+    counter(w, "buffer_memory_bytes", s.buffer.memory_bytes);
+    counter(w, "buffer_disk_errors", s.buffer.disk_errors);
+  }
   counter(w, "reconnects", s.counters.reconnects);
   counter(w, "reauths", s.counters.reauths);
   counter(w, "auth_failures", s.counters.auth_failures);
@@ -87,8 +93,16 @@ Expected<std::string> status_text(std::string_view text) {
                 get(d, "events_accepted"), get(d, "events_acked"), get(d, "events_in_flight"), get(d, "events_rejected"),
                 get(d, "events_dropped"), get(d, "events_refused"));
   out += line;
-  std::snprintf(line, sizeof line, "buffer: %" PRIu64 " events, %" PRIu64 " bytes\n", get(d, "buffer_events"),
-                get(d, "buffer_bytes"));
+  const char* kind = json::find_string(d, "buffer_kind");
+  std::snprintf(line, sizeof line, "buffer (%s): %" PRIu64 " events, %" PRIu64 " bytes", kind != nullptr ? kind : "?",
+                get(d, "buffer_events"), get(d, "buffer_bytes"));
+  out += line;
+  if (kind != nullptr && std::string_view(kind) == "disk") {
+    std::snprintf(line, sizeof line, ", %" PRIu64 " bytes in memory, %" PRIu64 " disk errors", get(d, "buffer_memory_bytes"),
+                  get(d, "buffer_disk_errors"));
+    out += line;
+  }
+  std::snprintf(line, sizeof line, "\n");
   out += line;
   std::snprintf(line, sizeof line,
                 "collector: %" PRIu64 " actors connected, %" PRIu64 " reconnects, %" PRIu64 " re-authentications, %" PRIu64
