@@ -29,6 +29,9 @@ collector:
   url: https://localhost:$port
   ws_url: wss://localhost:$port/ws
   ca_file: $certs/ca.pem
+buffer:
+  path: $work/buffer           # the disk buffer's calls too: flock, fdatasync, rename...
+  sync: always
 ingest:
   socket: $work/run/ingest.sock
   control_socket: $work/run/control.sock
