@@ -9,10 +9,10 @@ seconds=${1:-60}
 build=${BUILD_DIR:-build-fuzz}
 command -v clang++ > /dev/null || { echo "fuzz.sh: needs clang (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
 CC=clang CXX=clang++ cmake -S . -B "$build" -DMF_FUZZ=ON -DMF_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build "$build" -j "$(nproc)" --target fuzz_config fuzz_ingest_line fuzz_ws_reply fuzz_auth_response
+cmake --build "$build" -j "$(nproc)" --target fuzz_config fuzz_ingest_line fuzz_ws_reply fuzz_auth_response fuzz_disk_segment
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$PWD/tests/sanitizers/ubsan.supp"
 status=0
-for target in config ingest_line ws_reply auth_response; do
+for target in config ingest_line ws_reply auth_response disk_segment; do
   corpus="$build/corpus/$target"
   mkdir -p "$corpus"
   cp -n tests/fuzz/corpus/$target/* "$corpus/" 2>/dev/null || true
