@@ -33,10 +33,10 @@ class OneShot final : public uplink::ConnectionObserver {
       : config_(config),
         io_(io),
         scheduler_(io),
-        http_(io, tls, {config.collector.connect_timeout, config.collector.request_timeout}),
+        http_(io, tls, {config.collector.connect_timeout, config.collector.request_timeout, config.collector.max_response_bytes}),
         authenticator_(http_, scheduler_,
                        {config.collector.url, config.org_id, config.project_id, config.project_key, config.session.ttl}),
-        transport_(net::make_websocketpp_transport(io, tls, {config.collector.connect_timeout})),
+        transport_(net::make_websocketpp_transport(io, tls, {config.collector.connect_timeout, config.collector.max_message_bytes})),
         connection_(*transport_, scheduler_, *this, {config.collector.request_timeout}) {}
 
   void start(const std::string& actor_json, std::string event_json) {

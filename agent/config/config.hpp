@@ -33,6 +33,8 @@ struct Config {
     std::string ca_file;
     Duration connect_timeout{};
     Duration request_timeout{};
+    std::uint64_t max_message_bytes = 0;   // largest WebSocket message accepted from the collector
+    std::uint64_t max_response_bytes = 0;  // largest HTTP response body (and 16 KiB of headers)
   } collector;
 
   struct Session {
@@ -62,6 +64,7 @@ struct Config {
   struct Uplink {
     std::uint64_t window = 0;
     std::uint64_t max_connections = 0;
+    std::uint64_t max_actors = 0;
     Duration idle_timeout{};
     Duration fair_share{};
     Duration ping_interval{};

@@ -97,11 +97,11 @@ class Daemon final : public ingest::ActorDirectory {
         io_(io),
         scheduler_(scheduler),
         started_at_(scheduler_.now()),
-        http_(io_, tls, {config_.collector.connect_timeout, config_.collector.request_timeout}),
+        http_(io_, tls, {config_.collector.connect_timeout, config_.collector.request_timeout, config_.collector.max_response_bytes}),
         authenticator_(http_, scheduler_,
                        {config_.collector.url, config_.org_id, config_.project_id, config_.project_key, config_.session.ttl}),
         transport_(net::make_websocketpp_transport(
-            io_, tls, {config_.collector.connect_timeout, 1 << 20, config_.uplink.ping_interval, config_.collector.request_timeout})),
+            io_, tls, {config_.collector.connect_timeout, config_.collector.max_message_bytes, config_.uplink.ping_interval, config_.collector.request_timeout})),
         buffer_(std::move(buffer)),
         dead_letter_(config_.buffer.dead_letter),
         uplink_({scheduler_, random_, authenticator_, *transport_, *buffer_, counters_,
@@ -127,7 +127,8 @@ class Daemon final : public ingest::ActorDirectory {
     if (auto ok = control_server_.start(); !ok) return fail_start(ok.error());
     log::info("manufactory-agent {} running: ingest {}, collector {}", MF_VERSION, config_.ingest.socket,
               config_.collector.ws_url.to_string());
-    for (const auto& actor_json : buffer_->actors_with_events()) on_buffered(actor_id(actor_json));
+    // Actors from the disk buffer come back whatever uplink.max_actors says: their events were accepted.
+    for (const auto& actor_json : buffer_->actors_with_events()) on_buffered(register_actor(actor_json));
     // Ready means: config valid, sockets listening. The network may come later.
     notifier_.notify("READY=1\nSTATUS=" + one_line_status());
     pet_watchdog();
@@ -139,14 +140,20 @@ class Daemon final : public ingest::ActorDirectory {
   }
 
   // ingest::ActorDirectory
-  buffer::ActorId actor_id(const std::string& actor_json) override {
+  std::optional<buffer::ActorId> actor_id(const std::string& actor_json) override {
+    if (!uplink_.knows(actor_json) && uplink_.actor_count() >= config_.uplink.max_actors) return std::nullopt;
+    return register_actor(actor_json);
+  }
+  std::size_t max_actors() const override { return config_.uplink.max_actors; }
+  void on_buffered(buffer::ActorId actor) override { uplink_.on_buffered(actor); }
+
+ private:
+  buffer::ActorId register_actor(const std::string& actor_json) {
     const buffer::ActorId id = uplink_.actor_id(actor_json);
     buffer_->describe_actor(id, actor_json);
     return id;
   }
-  void on_buffered(buffer::ActorId actor) override { uplink_.on_buffered(actor); }
 
- private:
   int fail_start(const Error& error) {
     log::error("{}", error.message);
     return exit_code_for(error.kind) == 0 ? 1 : exit_code_for(error.kind);

@@ -63,7 +63,13 @@ std::string Ingest::handle_line(std::string_view line) {
   if (!parsed->actor_json && default_actor_json_.empty()) {
     return refuse("event names no actor and the config has no default `actor`; send {\"actor\":{...},\"attributes\":{...}}");
   }
-  const buffer::ActorId actor = actors_.actor_id(parsed->actor_json ? *parsed->actor_json : default_actor_json_);
+  const auto known = actors_.actor_id(parsed->actor_json ? *parsed->actor_json : default_actor_json_);
+  if (!known) {
+    return refuse("too many distinct actors (uplink.max_actors is " + std::to_string(actors_.max_actors()) +
+                  "); the event's actor would be one more. Raise uplink.max_actors if this device really speaks for "
+                  "that many");
+  }
+  const buffer::ActorId actor = *known;
   auto pushed = buffer_.push(actor, std::move(parsed->attributes_json));
   if (pushed.dropped > 0) {
     counters_.events_dropped += pushed.dropped;

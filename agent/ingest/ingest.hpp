@@ -31,7 +31,9 @@ Expected<ParsedLine> parse_line(std::string_view line, const Limits& limits);
 class ActorDirectory {
  public:
   virtual ~ActorDirectory() = default;
-  virtual buffer::ActorId actor_id(const std::string& actor_json) = 0;
+  // nullopt when the actor is new and no more actors are allowed (uplink.max_actors).
+  virtual std::optional<buffer::ActorId> actor_id(const std::string& actor_json) = 0;
+  virtual std::size_t max_actors() const = 0;
   virtual void on_buffered(buffer::ActorId actor) = 0;
 };
 

@@ -127,7 +127,8 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   void on_read(beast::error_code ec) {
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
       return finish(fail(ErrorKind::server, "the response from " + endpoint_name(request_.url) + " is larger than " +
-                                                format_size(options_.max_body_bytes) + "; is this the Manufactory collector?"));
+                                                format_size(options_.max_body_bytes) + " (collector.max_response_bytes) or has more than 16KiB of headers; is this the "
+                                                "Manufactory collector?"));
     }
     if (ec && ec != http::error::end_of_stream) return fail_stage(ec, "reading the response", options_.request_timeout);
     auto& res = parser_.get();

@@ -44,7 +44,7 @@ void Connection::start(const net::Url& ws_url, const auth::Session& session) {
 bool Connection::send_event(std::string_view attributes_json) {
   if (state_ != ConnectionState::streaming) return false;
   ws_->send(event_message(attributes_json));
-  if (in_flight_++ == 0) arm_reply_timer("a reply to an event");
+  if (in_flight_++ == 0) arm_reply_timer("reply to an event");
   return true;
 }
 
@@ -57,7 +57,7 @@ std::size_t Connection::socket_backlog_bytes() const { return ws_ ? ws_->buffere
 
 void Connection::on_open() {
   state_ = ConnectionState::greeting;
-  arm_reply_timer("the collector's greeting");
+  arm_reply_timer("greeting");
 }
 
 void Connection::on_message(std::string text) {
@@ -66,7 +66,7 @@ void Connection::on_message(std::string text) {
       log::debug("uplink: greeting from {}: {}", host_, text.substr(0, 80));
       state_ = ConnectionState::pairing;
       ws_->send(pair_text_);
-      arm_reply_timer("the pairing reply");
+      arm_reply_timer("pairing reply");
       return;
     case ConnectionState::pairing: return handle_pairing_reply(text);
     case ConnectionState::streaming:
@@ -98,14 +98,14 @@ void Connection::handle_event_reply(std::string_view text) {
   if (in_flight_ == 0) {
     return fail_and_close(make_error(ErrorKind::server, "the collector sent a reply for an event that was never sent"));
   }
-  if (--in_flight_ > 0) arm_reply_timer("a reply to an event");
+  if (--in_flight_ > 0) arm_reply_timer("reply to an event");
   else if (state_ == ConnectionState::streaming) timer_->cancel();
   observer_.on_event_reply(reply->ok, reply->message);
 }
 
 void Connection::arm_reply_timer(std::string_view waiting_for) {
   timer_->start(options_.request_timeout, [this, what = std::string(waiting_for)] {
-    fail_and_close(make_error(ErrorKind::timeout, "no " + what + " from " + host_ + " within " +
+    fail_and_close(make_error(ErrorKind::timeout, "no " + what + " from the collector at " + host_ + " within " +
                                                       format_duration(options_.request_timeout)));
   });
 }

@@ -48,6 +48,8 @@ class Uplink final : public LinkListener {
 
   std::vector<ActorStatus> status() const;
   std::size_t connected_actors() const { return active_count_; }
+  std::size_t actor_count() const { return ids_.size(); }
+  bool knows(const std::string& actor_json) const { return ids_.count(actor_json) > 0; }
 
  private:
   struct Entry {

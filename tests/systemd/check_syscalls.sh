@@ -49,6 +49,8 @@ kill -TERM "$agent"
 timeout 15 tail --pid="$agent" -f /dev/null || { echo "the agent did not stop on SIGTERM"; exit 1; }
 wait "$tracer" || true
 
+grep -q "prctl(PR_SET_DUMPABLE, SUID_DUMP_DISABLE" "$work/trace" || { echo "the daemon did not turn off core dumps (PR_SET_DUMPABLE)"; exit 1; }
+
 used=$(sed -n 's/^[0-9]* *\([a-z_0-9]*\)(.*/\1/p' "$work/trace" | sort -u)
 [ -n "$used" ] || { echo "strace recorded nothing"; cat "$work/log"; exit 1; }
 

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
+#include <vector>
 
 #include "agent/common/units.hpp"
 
@@ -25,6 +27,17 @@ const char* const kUsage = R"(mock-collector: a Manufactory collector for tests,
   --retry-after SECONDS  the Retry-After value for those (default 1)
   --stats-file FILE      JSON counters, rewritten at most every 50 ms, on SIGUSR1 and at exit
   --greeting TEXT        the first WebSocket message
+  --hostile MODE         misbehave on the first --hostile-times connections (default 2), then behave:
+                           non-json-reply     answer the first event with an HTML page (not stored)
+                           unknown-reply      answer it with JSON of an unknown type (not stored)
+                           unsolicited-reply  after 300 ms without a message, send a reply to no event
+                           huge-frame         answer it with a 2 MiB frame (not stored)
+                           no-greeting        accept the WebSocket and never greet
+                           silent-tcp         accept TCP and never say a byte (no TLS handshake either)
+                           tls1.0             speak TLS 1.0 only
+                           huge-response      answer /auth with a 2 MiB body
+                           huge-headers       answer /auth with 32 KiB of headers
+  --hostile-times N      how many connections misbehave
   --quiet                do not print each event
 )";
 
@@ -44,6 +57,18 @@ std::chrono::milliseconds to_duration(const std::string& flag, const std::string
   auto d = mf::parse_duration(text);
   if (!d) usage_error(flag + ": " + d.error().message);
   return *d;
+}
+
+Options::Hostile to_hostile(const std::string& mode) {
+  using H = Options::Hostile;
+  static const std::vector<std::pair<std::string, H>> modes = {
+      {"non-json-reply", H::non_json_reply}, {"unknown-reply", H::unknown_reply}, {"unsolicited-reply", H::unsolicited_reply},
+      {"huge-frame", H::huge_frame},         {"no-greeting", H::no_greeting},     {"silent-tcp", H::silent_tcp},
+      {"tls1.0", H::tls10},                  {"huge-response", H::huge_response}, {"huge-headers", H::huge_headers}};
+  for (const auto& [name, value] : modes) {
+    if (name == mode) return value;
+  }
+  usage_error("unknown --hostile mode '" + mode + "'");
 }
 
 }  // namespace
@@ -80,6 +105,8 @@ Options parse_options(const std::vector<std::string>& args) {
     else if (flag == "--retry-after") o.retry_after_s = static_cast<unsigned>(to_number(flag, v));
     else if (flag == "--stats-file") o.stats_file = v;
     else if (flag == "--greeting") o.greeting = v;
+    else if (flag == "--hostile") o.hostile = to_hostile(v);
+    else if (flag == "--hostile-times") o.hostile_times = to_number(flag, v);
     else usage_error("unknown option " + flag);
   }
   if (!o.plain && (o.cert_file.empty() || o.key_file.empty())) usage_error("give --cert and --key, or --plain");

@@ -27,6 +27,12 @@ struct Options {
   std::string stats_file;
   std::string greeting = "Manufactory Collector \xE2\x9C\x85";
   bool quiet = false;
+  // A misbehaving collector, for the first hostile_times connections of the
+  // kind the mode concerns; after that the collector behaves.
+  enum class Hostile { none, non_json_reply, unknown_reply, unsolicited_reply, huge_frame, no_greeting, silent_tcp, tls10,
+                       huge_response, huge_headers };
+  Hostile hostile = Hostile::none;
+  std::uint64_t hostile_times = 2;
 };
 
 // Exits with a message on bad arguments.

@@ -30,12 +30,14 @@ constexpr bool kSecure = std::is_same_v<Stream, TlsStream>;
 template <class Stream>
 class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
  public:
-  WsSession(Stream&& stream, const Options& options, Collector& collector)
+  WsSession(Stream&& stream, const Options& options, Collector& collector, bool hostile)
       : ws_(std::move(stream)),
         options_(options),
         collector_(collector),
+        hostile_(hostile ? options.hostile : Options::Hostile::none),
         expiry_timer_(ws_.get_executor()),
-        delay_timer_(ws_.get_executor()) {}
+        delay_timer_(ws_.get_executor()),
+        idle_timer_(ws_.get_executor()) {}
 
   void run(http::request<http::string_body> request) {
     beast::get_lowest_layer(ws_).expires_never();
@@ -45,7 +47,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
     ws_.async_accept(request, [self = this->shared_from_this()](beast::error_code ec) {
       if (ec) return;
       self->collector_.count_connection();
-      self->queue(self->options_.greeting, Clock::now());
+      if (self->hostile_ != Options::Hostile::no_greeting) self->queue(self->options_.greeting, Clock::now());
       self->read();
     });
   }
@@ -61,6 +63,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   void on_message() {
     const std::string text = beast::buffers_to_string(in_.data());
     in_.consume(in_.size());
+    if (peer_.paired && misbehave()) return read();
     const bool was_paired = peer_.paired;
     const std::uint64_t events_before = peer_.events;
     auto reply = collector_.handle_ws_message(text, peer_, Clock::now());
@@ -72,7 +75,33 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
     }
     if (!was_paired && peer_.paired) arm_expiry();
     queue(std::move(*reply), Clock::now() + options_.reply_delay);
+    if (hostile_ == Options::Hostile::unsolicited_reply) arm_unsolicited_reply();
     read();
+  }
+
+  // An event message on a hostile connection: answered wrongly, not stored.
+  bool misbehave() {
+    switch (hostile_) {
+      case Options::Hostile::non_json_reply:
+        queue("<html><body><h1>502 Bad Gateway</h1></body></html>", Clock::now());
+        return true;
+      case Options::Hostile::unknown_reply:
+        queue(R"({"type":"telemetry","status":"ok","hint":"nothing a client knows"})", Clock::now());
+        return true;
+      case Options::Hostile::huge_frame:
+        queue(R"({"type":"event","status":"ok","pad":")" + std::string(2 << 20, 'x') + "\"}", Clock::now());
+        return true;
+      default: return false;
+    }
+  }
+
+  // After 300 ms without a message (nothing in flight), a reply to no event.
+  void arm_unsolicited_reply() {
+    idle_timer_.expires_after(std::chrono::milliseconds(300));
+    idle_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec) return;
+      self->queue(R"({"type":"event","status":"ok"})", Clock::now());
+    });
   }
 
   void arm_expiry() {
@@ -101,6 +130,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
     stopped_ = true;
     expiry_timer_.cancel();
     delay_timer_.cancel();
+    idle_timer_.cancel();
   }
 
   // Replies go out in the order their messages came, each no earlier than `due`.
@@ -145,8 +175,10 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   Collector& collector_;
   beast::flat_buffer in_;
   Peer peer_;
+  Options::Hostile hostile_;
   boost::asio::steady_timer expiry_timer_;
   boost::asio::steady_timer delay_timer_;
+  boost::asio::steady_timer idle_timer_;
   std::deque<Pending> pending_;
   std::string out_;
   bool writing_ = false;
@@ -158,8 +190,8 @@ template <class Stream>
 class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
   template <class... Args>
-  HttpSession(const Options& options, Collector& collector, Args&&... args)
-      : stream_(std::forward<Args>(args)...), options_(options), collector_(collector) {}
+  HttpSession(const Options& options, Collector& collector, Hostility& hostility, Args&&... args)
+      : stream_(std::forward<Args>(args)...), options_(options), collector_(collector), hostility_(hostility) {}
 
   void run() {
     beast::get_lowest_layer(stream_).expires_after(kHandshakeTimeout);
@@ -187,7 +219,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     auto request = parser_->release();
     if (websocket::is_upgrade(request)) {
       if (request.target() != "/ws") return respond(request, {404, R"({"message":"WebSocket is at /ws"})", std::nullopt});
-      return std::make_shared<WsSession<Stream>>(std::move(stream_), options_, collector_)->run(std::move(request));
+      const bool hostile = hostility_.take({Options::Hostile::non_json_reply, Options::Hostile::unknown_reply,
+                                            Options::Hostile::unsolicited_reply, Options::Hostile::huge_frame,
+                                            Options::Hostile::no_greeting});
+      return std::make_shared<WsSession<Stream>>(std::move(stream_), options_, collector_, hostile)->run(std::move(request));
     }
     const auto sv = [](beast::string_view v) { return std::string_view(v.data(), v.size()); };
     respond(request, collector_.handle_http(sv(request.method_string()), sv(request.target()),
@@ -201,6 +236,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     if (reply.retry_after_s) response->set(http::field::retry_after, std::to_string(*reply.retry_after_s));
     response->keep_alive(request.keep_alive());
     response->body() = reply.body;
+    if (request.target() == "/auth" && hostility_.take({Options::Hostile::huge_response, Options::Hostile::huge_headers})) {
+      if (options_.hostile == Options::Hostile::huge_response) response->body() += std::string(2 << 20, ' ');
+      for (int i = 0; options_.hostile == Options::Hostile::huge_headers && i < 32; ++i) {
+        response->set("X-Padding-" + std::to_string(i), std::string(1000, 'p'));
+      }
+    }
     response->prepare_payload();
     http::async_write(stream_, *response, [self = this->shared_from_this(), response](beast::error_code ec, std::size_t) {
       if (ec) return;
@@ -213,6 +254,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   Stream stream_;
   const Options& options_;
   Collector& collector_;
+  Hostility& hostility_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };
@@ -220,12 +262,20 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 }  // namespace
 
 Server::Server(boost::asio::io_context& io, const Options& options, Collector& collector)
-    : io_(io), options_(options), collector_(collector), acceptor_(io) {
+    : io_(io), options_(options), collector_(collector), acceptor_(io), hostility_(options) {
   if (!options_.plain) {
     tls_.emplace(boost::asio::ssl::context::tls_server);
     SSL_CTX_set_min_proto_version(tls_->native_handle(), TLS1_2_VERSION);
     tls_->use_certificate_chain_file(options_.cert_file);
     tls_->use_private_key_file(options_.key_file, boost::asio::ssl::context::pem);
+    if (options_.hostile == Options::Hostile::tls10) {
+      tls10_.emplace(boost::asio::ssl::context::tls_server);
+      SSL_CTX_set_security_level(tls10_->native_handle(), 0);  // OpenSSL 3 refuses TLS 1.0 above level 0
+      SSL_CTX_set_min_proto_version(tls10_->native_handle(), TLS1_VERSION);
+      SSL_CTX_set_max_proto_version(tls10_->native_handle(), TLS1_VERSION);
+      tls10_->use_certificate_chain_file(options_.cert_file);
+      tls10_->use_private_key_file(options_.key_file, boost::asio::ssl::context::pem);
+    }
   }
   const tcp::endpoint endpoint(boost::asio::ip::make_address(options_.host), options_.port);
   acceptor_.open(endpoint.protocol());
@@ -242,10 +292,13 @@ void Server::accept() {
   acceptor_.async_accept(io_, [this](beast::error_code ec, tcp::socket socket) {
     if (!ec) {
       socket.set_option(tcp::no_delay(true));
-      if (tls_) {
-        std::make_shared<HttpSession<TlsStream>>(options_, collector_, std::move(socket), *tls_)->run();
+      if (hostility_.take({Options::Hostile::silent_tcp})) {
+        held_.push_back(std::move(socket));
+      } else if (tls_) {
+        auto& context = tls10_ && hostility_.take({Options::Hostile::tls10}) ? *tls10_ : *tls_;
+        std::make_shared<HttpSession<TlsStream>>(options_, collector_, hostility_, std::move(socket), context)->run();
       } else {
-        std::make_shared<HttpSession<PlainStream>>(options_, collector_, std::move(socket))->run();
+        std::make_shared<HttpSession<PlainStream>>(options_, collector_, hostility_, std::move(socket))->run();
       }
     }
     accept();

@@ -78,6 +78,7 @@ struct Core {
   boost::asio::steady_timer deadline;
   boost::asio::steady_timer pinger;
   Duration ping_interval{0};
+  std::size_t max_message_bytes = 0;
   Url url;
   bool opened = false;
   bool finished = false;
@@ -138,7 +139,8 @@ struct Core {
   Error close_reason() {
     const auto local = connection->get_local_close_code();
     if (local == websocketpp::close::status::message_too_big) {
-      return make_error(ErrorKind::server, "the collector sent a message larger than the limit");
+      return make_error(ErrorKind::server, "the collector sent a message larger than " + format_size(max_message_bytes) +
+                                               " (collector.max_message_bytes); is this the Manufactory collector?");
     }
     const auto remote = connection->get_remote_close_code();
     if (remote == websocketpp::close::status::no_status || remote == websocketpp::close::status::abnormal_close) {
@@ -205,6 +207,7 @@ class Connection final : public WsConnection {
     con.set_max_message_size(options.max_message_bytes);
     con.set_pong_timeout(static_cast<long>(options.pong_timeout.count()));
     core_->ping_interval = options.ping_interval;
+    core_->max_message_bytes = options.max_message_bytes;
     con.append_header("User-Agent", "manufactory-agent/" MF_VERSION);
     if constexpr (std::is_same_v<Cfg, TlsConfig>) {
       // get_connection() has already made the TLS socket (and run any
