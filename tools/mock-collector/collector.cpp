@@ -372,6 +372,14 @@ std::string Collector::new_uuid() {
   return text;
 }
 
+void Collector::record_latency(std::chrono::nanoseconds latency) {
+  const std::int64_t us = std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(latency).count());
+  ++latency_buckets_[std::min<std::size_t>(static_cast<std::size_t>(us / 10), kLatencyBuckets - 1)];
+  ++latency_count_;
+  latency_max_us_ = std::max(latency_max_us_, us);
+  dirty_ = true;
+}
+
 std::string Collector::stats_json() const {
   rapidjson::StringBuffer b;
   Writer w(b);
@@ -394,6 +402,24 @@ std::string Collector::stats_json() const {
   write_counter(w, "rest_events", s.rest_events);
   write_counter(w, "bad_messages", s.bad_messages);
   write_counter(w, "snapshots", s.snapshots);
+  if (latency_count_ > 0) {
+    auto percentile = [&](double p) {
+      const auto rank = static_cast<std::uint64_t>(p * static_cast<double>(latency_count_ - 1)) + 1;
+      std::uint64_t seen = 0;
+      for (std::size_t i = 0; i < kLatencyBuckets; ++i) {
+        seen += latency_buckets_[i];
+        if (seen >= rank) return static_cast<std::uint64_t>(i * 10 + 10);  // the bucket's upper bound
+      }
+      return static_cast<std::uint64_t>(latency_max_us_);
+    };
+    w.Key("latency_us");
+    w.StartObject();
+    write_counter(w, "count", latency_count_);
+    write_counter(w, "p50", percentile(0.50));
+    write_counter(w, "p99", percentile(0.99));
+    write_counter(w, "max", static_cast<std::uint64_t>(latency_max_us_));
+    w.EndObject();
+  }
   w.Key("actors");
   w.StartObject();
   for (const auto& [id, a] : actors_) {

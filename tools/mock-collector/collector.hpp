@@ -60,6 +60,7 @@ class Collector {
   void count_kill() { ++stats_.kills; dirty_ = true; }
   void count_expiry_close() { ++stats_.expiry_closes; dirty_ = true; }
   void count_snapshot() { ++stats_.snapshots; dirty_ = true; }
+  void record_latency(std::chrono::nanoseconds latency);
 
   std::string stats_json() const;
   bool take_dirty() { return std::exchange(dirty_, false); }
@@ -101,6 +102,11 @@ class Collector {
   std::unordered_map<std::string, std::int64_t> actor_ids_;
   std::map<std::int64_t, ActorStats> actors_;
   Stats stats_;
+  // Latency histogram: 10 µs buckets up to 100 ms, then one overflow bucket.
+  static constexpr std::size_t kLatencyBuckets = 10'001;
+  std::vector<std::uint64_t> latency_buckets_ = std::vector<std::uint64_t>(kLatencyBuckets);
+  std::uint64_t latency_count_ = 0;
+  std::int64_t latency_max_us_ = 0;
   bool dirty_ = true;
   std::mt19937_64 rng_{std::random_device{}()};
 };

@@ -38,6 +38,8 @@ const char* const kUsage = R"(mock-collector: a Manufactory collector for tests,
                            huge-response      answer /auth with a 2 MiB body
                            huge-headers       answer /auth with 32 KiB of headers
   --hostile-times N      how many connections misbehave
+  --latency-field NAME   events carry NAME: steady-clock ns at their creation (same host); the
+                         time until their reply is written is reported as latency_us in the stats
   --quiet                do not print each event
 )";
 
@@ -107,6 +109,7 @@ Options parse_options(const std::vector<std::string>& args) {
     else if (flag == "--greeting") o.greeting = v;
     else if (flag == "--hostile") o.hostile = to_hostile(v);
     else if (flag == "--hostile-times") o.hostile_times = to_number(flag, v);
+    else if (flag == "--latency-field") o.latency_field = v;
     else usage_error("unknown option " + flag);
   }
   if (!o.plain && (o.cert_file.empty() || o.key_file.empty())) usage_error("give --cert and --key, or --plain");

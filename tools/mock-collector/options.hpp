@@ -27,6 +27,9 @@ struct Options {
   std::string stats_file;
   std::string greeting = "Manufactory Collector \xE2\x9C\x85";
   bool quiet = false;
+  // Benchmarks: an integer event attribute holding the sender's steady-clock
+  // time in ns; the time until the reply is written goes to the latency stats.
+  std::string latency_field;
   // A misbehaving collector, for the first hostile_times connections of the
   // kind the mode concerns; after that the collector behaves.
   enum class Hostile { none, non_json_reply, unknown_reply, unsolicited_reply, huge_frame, no_greeting, silent_tcp, tls10,

@@ -74,7 +74,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
       return kill();
     }
     if (!was_paired && peer_.paired) arm_expiry();
-    queue(std::move(*reply), Clock::now() + options_.reply_delay);
+    queue(std::move(*reply), Clock::now() + options_.reply_delay, created_at(text));
     if (hostile_ == Options::Hostile::unsolicited_reply) arm_unsolicited_reply();
     read();
   }
@@ -133,9 +133,17 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
     idle_timer_.cancel();
   }
 
+  // --latency-field: when the event was made (steady clock, ns), if it says.
+  std::int64_t created_at(const std::string& text) const {
+    if (options_.latency_field.empty()) return -1;
+    const auto at = text.find("\"" + options_.latency_field + "\":");
+    if (at == std::string::npos) return -1;
+    return std::strtoll(text.c_str() + at + options_.latency_field.size() + 3, nullptr, 10);
+  }
+
   // Replies go out in the order their messages came, each no earlier than `due`.
-  void queue(std::string text, Clock::time_point due) {
-    pending_.push_back({due, std::move(text)});
+  void queue(std::string text, Clock::time_point due, std::int64_t created_ns = -1) {
+    pending_.push_back({due, std::move(text), created_ns});
     if (!writing_) write_next();
   }
 
@@ -158,6 +166,10 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
 
   void write_front() {
     out_ = std::move(pending_.front().text);
+    if (pending_.front().created_ns >= 0) {
+      const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+      collector_.record_latency(std::chrono::nanoseconds(now_ns - pending_.front().created_ns));
+    }
     pending_.pop_front();
     ws_.async_write(boost::asio::buffer(out_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->stop();
@@ -168,6 +180,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   struct Pending {
     Clock::time_point due;
     std::string text;
+    std::int64_t created_ns;
   };
 
   websocket::stream<Stream> ws_;

@@ -1,0 +1,635 @@
+// agent-bench: the agent end to end, against the mock collector over TLS on
+// loopback, next to the ceiling an ideal client reaches on the same collector.
+//
+//   agent-bench [--runs N] [--quick] [--json FILE]
+//
+// Scenarios (each run starts a fresh mock collector and, for the agent, a
+// fresh `manufactory-agent run`):
+//   ceiling     an ideal pipelined client: POST /auth, pair, keep `window`
+//               events in flight, count replies. Boost.Beast, nothing else.
+//   agent       the same events through the ingest socket (as `send` does);
+//               throughput = events acknowledged by the collector per second,
+//               from the first line written to the last acknowledgement.
+//   latency     events paced at a fixed rate; each carries its creation time
+//               and the mock reports creation -> reply written (p50/p99/max).
+// Also: agent CPU time per event (utime+stime), RSS idle and peak, start to READY=1.
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/auth/auth_response.hpp"
+#include "agent/cli/unix_client.hpp"
+#include "agent/common/json.hpp"
+#include "agent/uplink/messages.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+constexpr int kWindow = 64;  // the agent's default uplink.window, for both
+
+[[noreturn]] void die(const std::string& why) {
+  std::fprintf(stderr, "agent-bench: %s\n", why.c_str());
+  std::exit(1);
+}
+
+double seconds_since(SteadyClock::time_point start) { return std::chrono::duration<double>(SteadyClock::now() - start).count(); }
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch()).count();
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// ---------------------------------------------------------------- processes
+
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& log) {
+    pid_ = ::fork();
+    if (pid_ < 0) die("fork failed");
+    if (pid_ > 0) return;
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));  // NOLINT: the child's own copy
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));  // NOLINT
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    std::_Exit(127);
+  }
+  ~Child() { stop(SIGKILL); }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void stop(int sig) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, sig);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  // From /proc: CPU seconds (user + system), resident set and its peak, in KiB.
+  double cpu_seconds() const {
+    std::istringstream stat(read_text("/proc/" + std::to_string(pid_) + "/stat"));
+    std::string field;
+    double ticks = 0;
+    for (int i = 1; i <= 15 && stat >> field; ++i) {
+      if (i == 14 || i == 15) ticks += std::stod(field);
+    }
+    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  }
+  std::uint64_t status_kib(const std::string& key) const {
+    std::istringstream in(read_text("/proc/" + std::to_string(pid_) + "/status"));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind(key, 0) == 0) return std::stoull(line.substr(key.size()));
+    }
+    return 0;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+struct Env {
+  std::string build;   // where manufactory-agent and mock-collector are
+  std::string source;  // for tools/make-test-certs.sh
+  std::string work;    // a fresh directory per bench invocation
+  std::string certs;
+};
+
+// ---------------------------------------------------------------- the mock collector
+
+class Mock {
+ public:
+  Mock(const Env& env, const std::string& name) : dir_(env.work + "/" + name) {
+    fs::remove_all(dir_);  // no stale port file from an earlier run
+    fs::create_directories(dir_);
+    child_ = std::make_unique<Child>(
+        std::vector<std::string>{env.build + "/mock-collector", "--cert", env.certs + "/server.pem", "--key",
+                                 env.certs + "/server.key", "--port-file", dir_ + "/port", "--stats-file",
+                                 dir_ + "/stats.json", "--latency-field", "t_ns", "--quiet"},
+        std::vector<std::string>{}, dir_ + "/mock.log");
+    for (int i = 0; i < 500; ++i) {  // complete once the newline is there
+      port_ = read_text(dir_ + "/port");
+      if (!port_.empty() && port_.back() == '\n') break;
+      std::this_thread::sleep_for(10ms);
+    }
+    if (port_.empty() || port_.back() != '\n') die("the mock collector did not start: " + read_text(dir_ + "/mock.log"));
+    port_.pop_back();
+  }
+
+  const std::string& port() const { return port_; }
+  const Child& process() const { return *child_; }
+  rapidjson::Document stats() const {
+    ::kill(child_->pid(), SIGUSR1);  // a fresh snapshot
+    std::this_thread::sleep_for(100ms);
+    auto doc = mf::json::parse_untrusted(read_text(dir_ + "/stats.json"), {64 << 20, 64});
+    if (!doc) die("cannot read the mock's stats");
+    return std::move(*doc);
+  }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<Child> child_;
+  std::string port_;
+};
+
+std::uint64_t u64(const rapidjson::Value& v, const char* key) {
+  const auto* m = mf::json::find(v, key);
+  return m != nullptr && m->IsUint64() ? m->GetUint64() : 0;
+}
+
+// ---------------------------------------------------------------- events
+
+std::string attributes(std::int64_t seq, std::size_t size, bool stamp) {
+  std::string a = "{\"seq\":" + std::to_string(seq) + (stamp ? ",\"t_ns\":" + std::to_string(now_ns()) : "") + ",\"p\":\"";
+  a.append(size > a.size() + 2 ? size - a.size() - 2 : 0, 'x');
+  return a + "\"}";
+}
+
+std::string actor_json(int actor) { return "{\"username\":\"bench_" + std::to_string(actor) + "\"}"; }
+
+std::string ingest_line(int actor, std::int64_t seq, std::size_t size, bool stamp) {
+  return "{\"actor\":" + actor_json(actor) + ",\"attributes\":" + attributes(seq, size, stamp) + "}";
+}
+
+// ---------------------------------------------------------------- the ideal client
+
+class IdealConnection : public std::enable_shared_from_this<IdealConnection> {
+ public:
+  IdealConnection(boost::asio::io_context& io, ssl::context& tls, std::string port, int actor, int events, std::size_t size)
+      : io_(io), tls_(tls), port_(std::move(port)), actor_(actor), total_(events), size_(size), ws_(io, tls) {}
+
+  // Blocking: /auth, TLS, WebSocket upgrade, greeting, pairing.
+  void connect() {
+    const mf::auth::Session session = authenticate();
+    tcp::resolver resolver(io_);
+    const auto endpoints = resolver.resolve("localhost", port_);
+    beast::get_lowest_layer(ws_).connect(endpoints);
+    beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true));
+    SSL_set_tlsext_host_name(ws_.next_layer().native_handle(), "localhost");
+    ws_.next_layer().set_verify_callback(ssl::host_name_verification("localhost"));
+    ws_.next_layer().handshake(ssl::stream_base::client);
+    ws_.handshake("localhost:" + port_, "/ws");
+    ws_.text(true);
+    beast::flat_buffer greeting;
+    ws_.read(greeting);
+    ws_.write(boost::asio::buffer(mf::uplink::pair_message(session)));
+    beast::flat_buffer paired;
+    ws_.read(paired);
+    if (beast::buffers_to_string(paired.data()).find("\"ok\"") == std::string::npos) die("pairing refused");
+  }
+
+  void start() {
+    read();
+    fill();
+  }
+  int acked() const { return acked_; }
+
+ private:
+  mf::auth::Session authenticate() {
+    beast::ssl_stream<beast::tcp_stream> stream(io_, tls_);
+    tcp::resolver resolver(io_);
+    beast::get_lowest_layer(stream).connect(resolver.resolve("localhost", port_));
+    SSL_set_tlsext_host_name(stream.native_handle(), "localhost");
+    stream.set_verify_callback(ssl::host_name_verification("localhost"));
+    stream.handshake(ssl::stream_base::client);
+    http::request<http::string_body> req(http::verb::post, "/auth", 11);
+    req.set(http::field::host, "localhost");
+    req.set(http::field::content_type, "application/json");
+    req.set("X-Manufactory-Auth", "test-project-key");
+    req.body() = mf::auth::build_auth_body("org_test", 1, actor_json(actor_));
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    auto session = mf::auth::parse_auth_response(static_cast<int>(res.result_int()), res.body(), std::nullopt);
+    if (!session) die("ideal client: /auth failed: " + session.error().message);
+    return *session;
+  }
+
+  void fill() {
+    while (in_flight_ < kWindow && sent_ < total_) {
+      queue_.push_back(mf::uplink::event_message(attributes(sent_++, size_, false)));
+      ++in_flight_;
+    }
+    write_next();
+  }
+
+  void write_next() {
+    if (writing_ || queue_.empty()) return;
+    writing_ = true;
+    ws_.async_write(boost::asio::buffer(queue_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) die("ideal client: write failed: " + ec.message());
+      self->queue_.pop_front();
+      self->writing_ = false;
+      self->write_next();
+    });
+  }
+
+  void read() {
+    ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) die("ideal client: read failed: " + ec.message());
+      self->in_.consume(self->in_.size());
+      ++self->acked_;
+      --self->in_flight_;
+      if (self->acked_ == self->total_) return;
+      self->fill();
+      self->read();
+    });
+  }
+
+  boost::asio::io_context& io_;
+  ssl::context& tls_;
+  std::string port_;
+  int actor_;
+  int total_;
+  std::size_t size_;
+  websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws_;
+  beast::flat_buffer in_;
+  std::deque<std::string> queue_;
+  bool writing_ = false;
+  int sent_ = 0;
+  int in_flight_ = 0;
+  int acked_ = 0;
+};
+
+// Events per second the ideal client gets acknowledged, all actors together.
+double run_ceiling(const Env& env, int actors, int events, std::size_t size, double& mock_cpu_share) {
+  Mock mock(env, "ceiling");
+  boost::asio::io_context io;
+  ssl::context tls(ssl::context::tls_client);
+  tls.load_verify_file(env.certs + "/ca.pem");
+  tls.set_verify_mode(ssl::verify_peer);
+  std::vector<std::shared_ptr<IdealConnection>> connections;
+  for (int a = 0; a < actors; ++a) {
+    connections.push_back(std::make_shared<IdealConnection>(io, tls, mock.port(), a, events / actors, size));
+    connections.back()->connect();
+  }
+  const double mock_cpu_before = mock.process().cpu_seconds();
+  const auto start = SteadyClock::now();
+  for (auto& c : connections) c->start();
+  io.run();
+  const double took = seconds_since(start);
+  mock_cpu_share = (mock.process().cpu_seconds() - mock_cpu_before) / took;
+  return (events / actors) * actors / took;
+}
+
+// ---------------------------------------------------------------- the agent
+
+class Agent {
+ public:
+  Agent(const Env& env, const Mock& mock, const std::string& name) : dir_(env.work + "/" + name) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    const std::string config = dir_ + "/config.yaml";
+    std::ofstream(config) << "org_id: \"org_test\"\nproject_id: 1\nproject_key: \"test-project-key\"\n"
+                          << "actor:\n  username: bench\n"
+                          << "collector:\n  url: https://localhost:" << mock.port() << "\n  ws_url: wss://localhost:" << mock.port()
+                          << "/ws\n  ca_file: " << env.certs << "/ca.pem\n"
+                          << "buffer:\n  max_events: 4000000\n  max_bytes: 2GiB\n"
+                          << "uplink:\n  max_connections: 8\n"
+                          << "log:\n  level: warn\n"
+                          << "ingest:\n  socket: " << ingest_socket() << "\n  control_socket: " << dir_ << "/control.sock\n";
+    fs::permissions(config, fs::perms::owner_read | fs::perms::owner_write);
+    const std::string notify = dir_ + "/notify";
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", notify.c_str());
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("cannot bind " + notify);
+    const auto start = SteadyClock::now();
+    child_ = std::make_unique<Child>(std::vector<std::string>{env.build + "/manufactory-agent", "run", "--config", config},
+                                     std::vector<std::string>{"NOTIFY_SOCKET=" + notify}, dir_ + "/agent.log");
+    char buf[4096];
+    timeval limit{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    for (;;) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) die("the agent did not report READY=1: " + read_text(dir_ + "/agent.log"));
+      if (std::string_view(buf, static_cast<std::size_t>(n)).find("READY=1") != std::string_view::npos) break;
+    }
+    ready_ms_ = seconds_since(start) * 1000;
+    ::close(fd);
+  }
+
+  std::string ingest_socket() const { return dir_ + "/ingest.sock"; }
+  double ready_ms() const { return ready_ms_; }
+  const Child& process() const { return *child_; }
+
+  std::uint64_t events_acked() const {
+    auto client = mf::cli::UnixLineClient::connect(dir_ + "/control.sock", "control");
+    if (!client) die(client.error().message);
+    std::string answer;
+    bool asked = false;
+    auto done = client->exchange(
+        [&](std::string& line) {
+          if (asked) return false;
+          asked = true;
+          line = "status";
+          return true;
+        },
+        [&](std::string_view reply) { answer = std::string(reply); });
+    auto doc = mf::json::parse_untrusted(answer, {16 << 20, 32});
+    if (!done || !doc) die("status failed");
+    return u64(*doc, "events_acked");
+  }
+
+  void wait_for_acked(std::uint64_t n) const {
+    const auto deadline = SteadyClock::now() + 300s;
+    while (events_acked() < n) {
+      if (SteadyClock::now() > deadline) die("the agent did not deliver " + std::to_string(n) + " events in 300 s");
+      std::this_thread::sleep_for(2ms);
+    }
+  }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<Child> child_;
+  double ready_ms_ = 0;
+};
+
+int connect_unix(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("cannot connect to " + path);
+  return fd;
+}
+
+void write_all(int fd, const std::string& data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    if (n <= 0) die("the agent closed the ingest socket");
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+// Reads n reply lines; every one must be {"ok":true}.
+std::thread read_replies(int fd, std::uint64_t n) {
+  return std::thread([fd, n] {
+    std::uint64_t lines = 0;
+    std::string pending;
+    std::vector<char> buf(64 << 10);
+    while (lines < n) {
+      const ssize_t got = ::recv(fd, buf.data(), buf.size(), 0);
+      if (got <= 0) die("the ingest socket closed early");
+      pending.append(buf.data(), static_cast<std::size_t>(got));
+      std::size_t from = 0;
+      for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n', from)) {
+        if (pending.compare(from, nl - from, R"({"ok":true})") != 0) die("refused at ingest: " + pending.substr(from, nl - from));
+        ++lines;
+        from = nl + 1;
+      }
+      pending.erase(0, from);
+    }
+  });
+}
+
+struct AgentRun {
+  double events_per_s = 0;
+  double cpu_us_per_event = 0;
+  double ready_ms = 0;
+  std::uint64_t rss_idle_kib = 0;
+  std::uint64_t rss_peak_kib = 0;
+  double mock_cpu_share = 0;
+};
+
+// Full speed: every line written at once (as fast as the socket takes them).
+AgentRun run_agent(const Env& env, int actors, int events, std::size_t size) {
+  Mock mock(env, "agent-mock");
+  Agent agent(env, mock, "agent");
+  AgentRun r;
+  r.ready_ms = agent.ready_ms();
+  {  // connected and idle: one event per actor, delivered
+    const int fd = connect_unix(agent.ingest_socket());
+    std::string warmup;
+    for (int a = 0; a < actors; ++a) warmup += ingest_line(a, -1, size, false) + "\n";
+    auto reader = read_replies(fd, static_cast<std::uint64_t>(actors));
+    write_all(fd, warmup);
+    reader.join();
+    ::close(fd);
+    agent.wait_for_acked(static_cast<std::uint64_t>(actors));
+    std::this_thread::sleep_for(200ms);
+    r.rss_idle_kib = agent.process().status_kib("VmRSS:");
+  }
+  std::string lines;
+  lines.reserve(static_cast<std::size_t>(events) * (size + 64));
+  for (int i = 0; i < events; ++i) lines += ingest_line(i % actors, i / actors, size, false) + "\n";
+  const double cpu_before = agent.process().cpu_seconds();
+  const double mock_cpu_before = mock.process().cpu_seconds();
+  const int fd = connect_unix(agent.ingest_socket());
+  const auto start = SteadyClock::now();
+  auto reader = read_replies(fd, static_cast<std::uint64_t>(events));
+  write_all(fd, lines);
+  reader.join();
+  agent.wait_for_acked(static_cast<std::uint64_t>(events + actors));
+  const double took = seconds_since(start);
+  ::close(fd);
+  r.events_per_s = events / took;
+  r.cpu_us_per_event = (agent.process().cpu_seconds() - cpu_before) * 1e6 / events;
+  r.mock_cpu_share = (mock.process().cpu_seconds() - mock_cpu_before) / took;
+  r.rss_peak_kib = agent.process().status_kib("VmHWM:");
+  return r;
+}
+
+struct LatencyRun {
+  std::uint64_t p50_us = 0, p99_us = 0, max_us = 0, count = 0;
+};
+
+// `rate` events per second for `seconds`, one actor, each stamped when made.
+LatencyRun run_latency(const Env& env, int rate, double seconds, std::size_t size) {
+  Mock mock(env, "latency-mock");
+  Agent agent(env, mock, "latency");
+  const int events = static_cast<int>(rate * seconds);
+  const int fd = connect_unix(agent.ingest_socket());
+  auto reader = read_replies(fd, static_cast<std::uint64_t>(events));
+  const auto start = SteadyClock::now();
+  const auto period = std::chrono::nanoseconds(1'000'000'000LL / rate);
+  for (int i = 0; i < events; ++i) {
+    std::this_thread::sleep_until(start + period * i);
+    write_all(fd, ingest_line(0, i, size, true) + "\n");
+  }
+  reader.join();
+  agent.wait_for_acked(static_cast<std::uint64_t>(events));
+  ::close(fd);
+  auto stats = mock.stats();
+  const auto* latency = mf::json::find(stats, "latency_us");
+  if (latency == nullptr) die("the mock reported no latency");
+  return {u64(*latency, "p50"), u64(*latency, "p99"), u64(*latency, "max"), u64(*latency, "count")};
+}
+
+// ---------------------------------------------------------------- statistics and output
+
+struct Summary {
+  double median = 0, min = 0, max = 0;
+};
+
+Summary summarize(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return {v[v.size() / 2], v.front(), v.back()};
+}
+
+std::string range(const Summary& s, const char* format) {
+  char a[64], b[64], c[64];
+  std::snprintf(a, sizeof a, format, s.median);
+  std::snprintf(b, sizeof b, format, s.min);
+  std::snprintf(c, sizeof c, format, s.max);
+  return std::string(a) + " (" + b + "–" + c + ")";
+}
+
+struct Options {
+  int runs = 3;
+  bool quick = false;
+  std::string json_file;
+};
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--runs" && i + 1 < argc) o.runs = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--quick") o.quick = true;
+    else if (a == "--json" && i + 1 < argc) o.json_file = argv[++i];
+    else {
+      std::fprintf(stderr, "usage: agent-bench [--runs N] [--quick] [--json FILE]\n");
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
+Env make_env() {
+  Env env;
+  env.build = fs::canonical("/proc/self/exe").parent_path().string();
+  env.source = MF_SOURCE_DIR;
+  char tmpl[] = "/tmp/mf-agent-bench-XXXXXX";
+  env.work = ::mkdtemp(tmpl);
+  env.certs = env.work + "/certs";
+  const std::string make_certs = env.source + "/tools/make-test-certs.sh " + env.certs + " > /dev/null 2>&1";
+  if (std::system(make_certs.c_str()) != 0) die("tools/make-test-certs.sh failed");
+  return env;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  ::signal(SIGPIPE, SIG_IGN);
+  const Env env = make_env();
+  struct Config {
+    int actors;
+    std::size_t size;
+    int events;
+  };
+  const int scale = o.quick ? 10 : 1;
+  const std::vector<Config> configs = {{1, 100, 200'000 / scale}, {8, 100, 200'000 / scale},
+                                       {1, 1024, 100'000 / scale}, {8, 1024, 100'000 / scale}};
+
+  std::string json = "{\"runs\":" + std::to_string(o.runs) + ",\"throughput\":[";
+  std::printf("agent-bench: median (min–max) of %d runs; mock collector over TLS on loopback; window %d\n\n", o.runs, kWindow);
+  std::printf("%-7s %6s %8s %26s %26s %16s %12s %12s\n", "actors", "event", "events", "ceiling ev/s", "agent ev/s",
+              "agent/ceiling", "CPU µs/ev", "mock CPU");
+  std::vector<double> ready_ms, rss_idle, rss_peak;
+  bool first = true;
+  for (const auto& c : configs) {
+    std::vector<double> ceiling, agent, ratio, cpu, mock_cpu;
+    for (int run = 0; run < o.runs; ++run) {
+      double ceiling_mock_cpu = 0;
+      ceiling.push_back(run_ceiling(env, c.actors, c.events, c.size, ceiling_mock_cpu));
+      const AgentRun a = run_agent(env, c.actors, c.events, c.size);
+      agent.push_back(a.events_per_s);
+      ratio.push_back(a.events_per_s / ceiling.back());
+      cpu.push_back(a.cpu_us_per_event);
+      mock_cpu.push_back(std::max(ceiling_mock_cpu, a.mock_cpu_share));
+      ready_ms.push_back(a.ready_ms);
+      rss_idle.push_back(static_cast<double>(a.rss_idle_kib));
+      rss_peak.push_back(static_cast<double>(a.rss_peak_kib));
+    }
+    const auto ce = summarize(ceiling), ag = summarize(agent), ra = summarize(ratio), cp = summarize(cpu), mc = summarize(mock_cpu);
+    std::printf("%-7d %5zuB %8d %26s %26s %16s %12s %11.0f%%\n", c.actors, c.size, c.events, range(ce, "%.0f").c_str(),
+                range(ag, "%.0f").c_str(), range(ra, "%.2f").c_str(), range(cp, "%.1f").c_str(), mc.max * 100);
+    char item[512];
+    std::snprintf(item, sizeof item,
+                  "%s{\"actors\":%d,\"event_bytes\":%zu,\"events\":%d,\"ceiling_events_per_s\":%.0f,\"agent_events_per_s\":%.0f,"
+                  "\"ratio\":%.3f,\"ratio_min\":%.3f,\"ratio_max\":%.3f,\"cpu_us_per_event\":%.2f,\"mock_cpu_share_max\":%.2f}",
+                  first ? "" : ",", c.actors, c.size, c.events, ce.median, ag.median, ra.median, ra.min, ra.max, cp.median, mc.max);
+    json += item;
+    first = false;
+  }
+  json += "],\"latency\":[";
+  std::printf("\n%-10s %8s %22s %22s %22s\n", "rate ev/s", "events", "p50 µs", "p99 µs", "max µs");
+  first = true;
+  for (int rate : {1'000, 10'000}) {
+    std::vector<double> p50, p99, mx;
+    for (int run = 0; run < o.runs; ++run) {
+      const LatencyRun l = run_latency(env, rate, o.quick ? 1.0 : 3.0, 100);
+      p50.push_back(static_cast<double>(l.p50_us));
+      p99.push_back(static_cast<double>(l.p99_us));
+      mx.push_back(static_cast<double>(l.max_us));
+    }
+    const auto a = summarize(p50), b = summarize(p99), c = summarize(mx);
+    std::printf("%-10d %8d %22s %22s %22s\n", rate, static_cast<int>(rate * (o.quick ? 1.0 : 3.0)), range(a, "%.0f").c_str(),
+                range(b, "%.0f").c_str(), range(c, "%.0f").c_str());
+    char item[256];
+    std::snprintf(item, sizeof item, "%s{\"rate\":%d,\"p50_us\":%.0f,\"p99_us\":%.0f,\"max_us\":%.0f}", first ? "" : ",", rate,
+                  a.median, b.median, c.median);
+    json += item;
+    first = false;
+  }
+  const auto rd = summarize(ready_ms), ri = summarize(rss_idle), rp = summarize(rss_peak);
+  std::printf("\nstart to READY=1: %s ms\nRSS connected and idle: %s KiB\nRSS peak (largest run): %.0f KiB\n",
+              range(rd, "%.1f").c_str(), range(ri, "%.0f").c_str(), rp.max);
+  char tail[256];
+  std::snprintf(tail, sizeof tail, "],\"ready_ms\":%.1f,\"rss_idle_kib\":%.0f,\"rss_peak_kib\":%.0f}\n", rd.median, ri.median, rp.max);
+  json += tail;
+  if (!o.json_file.empty()) std::ofstream(o.json_file) << json;
+  fs::remove_all(env.work);
+  return 0;
+}
