@@ -3,6 +3,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
 
 #include "agent/net/url.hpp"
 
@@ -17,6 +20,20 @@ std::string openssl_error() {
   return buf;
 }
 
+// The system's trust store. The hashed directory (/etc/ssl/certs on Debian)
+// is read lazily, one certificate per verification; the bundle file would put
+// every CA (~140) in memory for the agent's lifetime. The bundle is the
+// fallback for systems without the hashed directory.
+void use_system_store(SSL_CTX* native) {
+  const char* env_dir = std::getenv(X509_get_default_cert_dir_env());
+  const char* env_file = std::getenv(X509_get_default_cert_file_env());
+  const std::string dir = env_dir != nullptr ? env_dir : X509_get_default_cert_dir();
+  struct stat st {};
+  const bool have_dir = ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  if (env_file == nullptr && have_dir && SSL_CTX_load_verify_dir(native, dir.c_str()) == 1) return;
+  if (SSL_CTX_set_default_verify_paths(native) != 1) ERR_clear_error();  // a board without a store can still use ca_file
+}
+
 }  // namespace
 
 Expected<TlsContext> make_client_tls_context(const TlsOptions& options) {
@@ -25,9 +42,7 @@ Expected<TlsContext> make_client_tls_context(const TlsOptions& options) {
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
   SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
-  if (options.use_system_store && SSL_CTX_set_default_verify_paths(native) != 1) {
-    ERR_clear_error();  // a board without a system store can still use ca_file
-  }
+  if (options.use_system_store) use_system_store(native);
   if (!options.ca_file.empty() && SSL_CTX_load_verify_locations(native, options.ca_file.c_str(), nullptr) != 1) {
     return fail(ErrorKind::config, "cannot load CA file '" + options.ca_file + "': " + openssl_error() +
                                        "; it must hold one or more PEM certificates");
