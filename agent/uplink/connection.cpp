@@ -44,7 +44,7 @@ void Connection::start(const net::Url& ws_url, const auth::Session& session) {
 bool Connection::send_event(std::string_view attributes_json) {
   if (state_ != ConnectionState::streaming) return false;
   ws_->send(event_message(attributes_json));
-  if (in_flight_++ == 0) arm_reply_timer("reply to an event");
+  if (in_flight_++ == 0) expect_replies();
   return true;
 }
 
@@ -98,9 +98,29 @@ void Connection::handle_event_reply(std::string_view text) {
   if (in_flight_ == 0) {
     return fail_and_close(make_error(ErrorKind::server, "the collector sent a reply for an event that was never sent"));
   }
-  if (--in_flight_ > 0) arm_reply_timer("reply to an event");
-  else if (state_ == ConnectionState::streaming) timer_->cancel();
+  --in_flight_;
+  last_progress_ = scheduler_.now();
   observer_.on_event_reply(reply->ok, reply->message);
+}
+
+// The reply time-out, without a timer reset per event (each reset cost a
+// timerfd_settime system call): progress is a time stamp, and the one timer
+// checks it when it fires.
+void Connection::expect_replies() {
+  last_progress_ = scheduler_.now();
+  if (!timer_->pending()) timer_->start(options_.request_timeout, [this] { on_reply_deadline(); });
+}
+
+void Connection::on_reply_deadline() {
+  if (state_ != ConnectionState::streaming || in_flight_ == 0) return;  // idle: the next send re-arms it
+  const auto deadline = last_progress_ + options_.request_timeout;
+  const auto now = scheduler_.now();
+  if (now < deadline) {
+    timer_->start(std::chrono::ceil<Duration>(deadline - now), [this] { on_reply_deadline(); });
+    return;
+  }
+  fail_and_close(make_error(ErrorKind::timeout, "no reply to an event from the collector at " + host_ + " within " +
+                                                    format_duration(options_.request_timeout)));
 }
 
 void Connection::arm_reply_timer(std::string_view waiting_for) {

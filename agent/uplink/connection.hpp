@@ -61,6 +61,8 @@ class Connection {
   void handle_pairing_reply(std::string_view text);
   void handle_event_reply(std::string_view text);
   void arm_reply_timer(std::string_view waiting_for);
+  void expect_replies();
+  void on_reply_deadline();
   void fail_and_close(Error why);
   void finish(const Error& why);
 
@@ -70,6 +72,7 @@ class Connection {
   ConnectionOptions options_;
   std::unique_ptr<net::WsConnection> ws_;
   std::unique_ptr<Timer> timer_;
+  TimePoint last_progress_{};  // the latest reply (or the first send): the reply time-out counts from it
   std::string pair_text_;
   ConnectionState state_ = ConnectionState::idle;
   std::size_t in_flight_ = 0;

@@ -24,6 +24,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -88,6 +89,7 @@ class Child {
     pid_ = ::fork();
     if (pid_ < 0) die("fork failed");
     if (pid_ > 0) return;
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // die() exits without destructors: the children go too
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
