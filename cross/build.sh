@@ -60,7 +60,7 @@ cmake -S . -B "$build" \
   -DCMAKE_TOOLCHAIN_FILE="$PWD/cross/toolchain.cmake" \
   -DMF_CROSS_TRIPLET="$triplet" -DMF_SYSROOT="$sysroot" \
   -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" \
-  -DMF_STATIC_DEPS=ON -DMF_BUILD_TESTS="${MF_BUILD_TESTS:-OFF}" \
+  -DMF_STATIC_DEPS=ON -DMF_BUILD_TESTS="${MF_BUILD_TESTS:-OFF}" -DMF_BUILD_BENCHMARKS=OFF \
   -DCPACK_DEBIAN_PACKAGE_ARCHITECTURE="$debarch" > "$build/configure.log" 2>&1 || { cat "$build/configure.log"; exit 1; }
 cmake --build "$build" -j "$(nproc)" >&2
 echo "$PWD/$build/manufactory-agent"

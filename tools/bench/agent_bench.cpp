@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -66,6 +67,12 @@ constexpr int kWindow = 64;  // the agent's default uplink.window, for both
 [[noreturn]] void die(const std::string& why) {
   std::fprintf(stderr, "agent-bench: %s\n", why.c_str());
   std::exit(1);
+}
+
+double own_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 double seconds_since(SteadyClock::time_point start) { return std::chrono::duration<double>(SteadyClock::now() - start).count(); }
@@ -122,8 +129,12 @@ class Child {
     }
     return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
   }
-  std::uint64_t status_kib(const std::string& key) const {
-    std::istringstream in(read_text("/proc/" + std::to_string(pid_) + "/status"));
+  std::uint64_t status_kib(const std::string& key) const { return proc_kib("status", key); }
+  std::uint64_t rollup_kib(const std::string& key) const { return proc_kib("smaps_rollup", key); }
+
+ private:
+  std::uint64_t proc_kib(const std::string& file, const std::string& key) const {
+    std::istringstream in(read_text("/proc/" + std::to_string(pid_) + "/" + file));
     std::string line;
     while (std::getline(in, line)) {
       if (line.rfind(key, 0) == 0) return std::stoull(line.substr(key.size()));
@@ -131,7 +142,6 @@ class Child {
     return 0;
   }
 
- private:
   pid_t pid_ = -1;
 };
 
@@ -300,8 +310,14 @@ class IdealConnection : public std::enable_shared_from_this<IdealConnection> {
   int acked_ = 0;
 };
 
+struct CeilingRun {
+  double events_per_s = 0;
+  double cpu_us_per_event = 0;  // the ideal client's own
+  double mock_cpu_share = 0;
+};
+
 // Events per second the ideal client gets acknowledged, all actors together.
-double run_ceiling(const Env& env, int actors, int events, std::size_t size, double& mock_cpu_share) {
+CeilingRun run_ceiling(const Env& env, int actors, int events, std::size_t size) {
   Mock mock(env, "ceiling");
   boost::asio::io_context io;
   ssl::context tls(ssl::context::tls_client);
@@ -313,12 +329,14 @@ double run_ceiling(const Env& env, int actors, int events, std::size_t size, dou
     connections.back()->connect();
   }
   const double mock_cpu_before = mock.process().cpu_seconds();
+  const double own_cpu_before = own_cpu_seconds();
   const auto start = SteadyClock::now();
   for (auto& c : connections) c->start();
   io.run();
   const double took = seconds_since(start);
-  mock_cpu_share = (mock.process().cpu_seconds() - mock_cpu_before) / took;
-  return (events / actors) * actors / took;
+  const int done = (events / actors) * actors;
+  return {done / took, (own_cpu_seconds() - own_cpu_before) * 1e6 / done,
+          (mock.process().cpu_seconds() - mock_cpu_before) / took};
 }
 
 // ---------------------------------------------------------------- the agent
@@ -439,6 +457,8 @@ struct AgentRun {
   double cpu_us_per_event = 0;
   double ready_ms = 0;
   std::uint64_t rss_idle_kib = 0;
+  std::uint64_t pss_idle_kib = 0;
+  std::uint64_t private_idle_kib = 0;  // USS: what only this process holds
   std::uint64_t rss_peak_kib = 0;
   double mock_cpu_share = 0;
 };
@@ -460,6 +480,8 @@ AgentRun run_agent(const Env& env, int actors, int events, std::size_t size) {
     agent.wait_for_acked(static_cast<std::uint64_t>(actors));
     std::this_thread::sleep_for(200ms);
     r.rss_idle_kib = agent.process().status_kib("VmRSS:");
+    r.pss_idle_kib = agent.process().rollup_kib("Pss:");
+    r.private_idle_kib = agent.process().rollup_kib("Private_Clean:") + agent.process().rollup_kib("Private_Dirty:");
   }
   std::string lines;
   lines.reserve(static_cast<std::size_t>(events) * (size + 64));
@@ -576,32 +598,38 @@ int main(int argc, char** argv) {
 
   std::string json = "{\"runs\":" + std::to_string(o.runs) + ",\"throughput\":[";
   std::printf("agent-bench: median (min–max) of %d runs; mock collector over TLS on loopback; window %d\n\n", o.runs, kWindow);
-  std::printf("%-7s %6s %8s %26s %26s %16s %12s %12s\n", "actors", "event", "events", "ceiling ev/s", "agent ev/s",
-              "agent/ceiling", "CPU µs/ev", "mock CPU");
-  std::vector<double> ready_ms, rss_idle, rss_peak;
+  std::printf("%-6s %6s %7s %24s %24s %18s %18s %10s %9s\n", "actors", "event", "events", "ceiling ev/s", "agent ev/s",
+              "agent/ceiling", "agent CPU µs/ev", "ideal µs/ev", "mock CPU");
+  std::vector<double> ready_ms, rss_idle, pss_idle, uss_idle, rss_peak;
   bool first = true;
   for (const auto& c : configs) {
-    std::vector<double> ceiling, agent, ratio, cpu, mock_cpu;
+    std::vector<double> ceiling, agent, ratio, cpu, ideal_cpu, mock_cpu;
     for (int run = 0; run < o.runs; ++run) {
-      double ceiling_mock_cpu = 0;
-      ceiling.push_back(run_ceiling(env, c.actors, c.events, c.size, ceiling_mock_cpu));
+      const CeilingRun ideal = run_ceiling(env, c.actors, c.events, c.size);
+      ceiling.push_back(ideal.events_per_s);
+      ideal_cpu.push_back(ideal.cpu_us_per_event);
       const AgentRun a = run_agent(env, c.actors, c.events, c.size);
       agent.push_back(a.events_per_s);
       ratio.push_back(a.events_per_s / ceiling.back());
       cpu.push_back(a.cpu_us_per_event);
-      mock_cpu.push_back(std::max(ceiling_mock_cpu, a.mock_cpu_share));
+      mock_cpu.push_back(std::max(ideal.mock_cpu_share, a.mock_cpu_share));
       ready_ms.push_back(a.ready_ms);
       rss_idle.push_back(static_cast<double>(a.rss_idle_kib));
+      pss_idle.push_back(static_cast<double>(a.pss_idle_kib));
+      uss_idle.push_back(static_cast<double>(a.private_idle_kib));
       rss_peak.push_back(static_cast<double>(a.rss_peak_kib));
     }
-    const auto ce = summarize(ceiling), ag = summarize(agent), ra = summarize(ratio), cp = summarize(cpu), mc = summarize(mock_cpu);
-    std::printf("%-7d %5zuB %8d %26s %26s %16s %12s %11.0f%%\n", c.actors, c.size, c.events, range(ce, "%.0f").c_str(),
-                range(ag, "%.0f").c_str(), range(ra, "%.2f").c_str(), range(cp, "%.1f").c_str(), mc.max * 100);
+    const auto ce = summarize(ceiling), ag = summarize(agent), ra = summarize(ratio), cp = summarize(cpu),
+               ic = summarize(ideal_cpu), mc = summarize(mock_cpu);
+    std::printf("%-6d %5zuB %7d %24s %24s %18s %18s %10.1f %8.0f%%\n", c.actors, c.size, c.events, range(ce, "%.0f").c_str(),
+                range(ag, "%.0f").c_str(), range(ra, "%.2f").c_str(), range(cp, "%.1f").c_str(), ic.median, mc.max * 100);
     char item[512];
     std::snprintf(item, sizeof item,
                   "%s{\"actors\":%d,\"event_bytes\":%zu,\"events\":%d,\"ceiling_events_per_s\":%.0f,\"agent_events_per_s\":%.0f,"
-                  "\"ratio\":%.3f,\"ratio_min\":%.3f,\"ratio_max\":%.3f,\"cpu_us_per_event\":%.2f,\"mock_cpu_share_max\":%.2f}",
-                  first ? "" : ",", c.actors, c.size, c.events, ce.median, ag.median, ra.median, ra.min, ra.max, cp.median, mc.max);
+                  "\"ratio\":%.3f,\"ratio_min\":%.3f,\"ratio_max\":%.3f,\"cpu_us_per_event\":%.2f,\"ideal_cpu_us_per_event\":%.2f,"
+                  "\"mock_cpu_share_max\":%.2f}",
+                  first ? "" : ",", c.actors, c.size, c.events, ce.median, ag.median, ra.median, ra.min, ra.max, cp.median,
+                  ic.median, mc.max);
     json += item;
     first = false;
   }
@@ -625,11 +653,15 @@ int main(int argc, char** argv) {
     json += item;
     first = false;
   }
-  const auto rd = summarize(ready_ms), ri = summarize(rss_idle), rp = summarize(rss_peak);
-  std::printf("\nstart to READY=1: %s ms\nRSS connected and idle: %s KiB\nRSS peak (largest run): %.0f KiB\n",
-              range(rd, "%.1f").c_str(), range(ri, "%.0f").c_str(), rp.max);
+  const auto rd = summarize(ready_ms), ri = summarize(rss_idle), pi = summarize(pss_idle), ui = summarize(uss_idle),
+             rp = summarize(rss_peak);
+  std::printf("\nstart to READY=1: %s ms\nconnected and idle: RSS %s KiB, PSS %.0f KiB, private (USS) %.0f KiB\n"
+              "RSS peak (largest run, its whole burst buffered): %.0f KiB\n",
+              range(rd, "%.1f").c_str(), range(ri, "%.0f").c_str(), pi.median, ui.median, rp.max);
   char tail[256];
-  std::snprintf(tail, sizeof tail, "],\"ready_ms\":%.1f,\"rss_idle_kib\":%.0f,\"rss_peak_kib\":%.0f}\n", rd.median, ri.median, rp.max);
+  std::snprintf(tail, sizeof tail,
+                "],\"ready_ms\":%.1f,\"rss_idle_kib\":%.0f,\"pss_idle_kib\":%.0f,\"uss_idle_kib\":%.0f,\"rss_peak_kib\":%.0f}\n",
+                rd.median, ri.median, pi.median, ui.median, rp.max);
   json += tail;
   if (!o.json_file.empty()) std::ofstream(o.json_file) << json;
   fs::remove_all(env.work);
