@@ -92,24 +92,13 @@ int send(const Args& args) {
 int status(const Args& args) {
   auto path = socket_path(args, true);
   if (!path) return report(path.error());
-  auto client = UnixLineClient::connect(*path, "control");
-  if (!client) return report(client.error());
-  bool asked = false;
-  std::string answer;
-  auto done = client->exchange(
-      [&](std::string& line) {
-        if (asked) return false;
-        asked = true;
-        line = "status";
-        return true;
-      },
-      [&](std::string_view reply) { answer = std::string(reply); });
-  if (!done) return report(done.error());
+  auto answer = UnixLineClient::request(*path, "control", "status");
+  if (!answer) return report(answer.error());
   if (args.json) {
-    std::printf("%s\n", answer.c_str());
+    std::printf("%s\n", answer->c_str());
     return 0;
   }
-  auto text = daemon::status_text(answer);
+  auto text = daemon::status_text(*answer);
   if (!text) return report(text.error());
   std::fputs(text->c_str(), stdout);
   return 0;

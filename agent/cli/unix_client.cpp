@@ -41,6 +41,23 @@ Expected<UnixLineClient> UnixLineClient::connect(const std::string& path, std::s
   return UnixLineClient(fd);
 }
 
+Expected<std::string> UnixLineClient::request(const std::string& path, std::string_view what, const std::string& line) {
+  auto client = connect(path, what);
+  if (!client) return fail(client.error());
+  bool asked = false;
+  std::string answer;
+  auto done = client->exchange(
+      [&](std::string& out) {
+        if (asked) return false;
+        asked = true;
+        out = line;
+        return true;
+      },
+      [&](std::string_view reply) { answer = std::string(reply); });
+  if (!done) return fail(done.error());
+  return answer;
+}
+
 Status UnixLineClient::exchange(const std::function<bool(std::string& line)>& next_line,
                                 const std::function<void(std::string_view reply)>& on_reply) {
   std::string out;

@@ -20,6 +20,8 @@ class UnixLineClient {
   // next_line returns false when there are no more lines.
   Status exchange(const std::function<bool(std::string& line)>& next_line,
                   const std::function<void(std::string_view reply)>& on_reply);
+  // One line out, its one reply back (the control socket's `status`).
+  static Expected<std::string> request(const std::string& path, std::string_view what, const std::string& line);
 
  private:
   explicit UnixLineClient(int fd) : fd_(fd) {}

@@ -19,14 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::uint64_t u64(const rapidjson::Value& v, const char* name) {
-  const auto* m = json::find(v, name);
-  return m != nullptr && m->IsUint64() ? m->GetUint64() : 0;
-}
-std::int64_t i64(const rapidjson::Value& v, const char* name) {
-  const auto* m = json::find(v, name);
-  return m != nullptr && m->IsInt64() ? m->GetInt64() : -2;
-}
 
 // Lines straight onto the ingest socket; the replies, in order.
 std::vector<std::string> exchange_raw(const std::string& socket, const std::vector<std::string>& lines) {

@@ -33,8 +33,8 @@ TEST_P(HostileCollector, IsNamedRetriedWithBackOffAndLosesNothing) {
   ASSERT_EQ(daemon.send(numbered_events(1, 19)).exit_code, 0);
   ASSERT_TRUE(eventually([&] { return collector.counter("events_ok") >= 20; }, 20s)) << daemon.log();
   const auto stats = collector.actor_stats(R"({"username":"default_actor"})");
-  EXPECT_EQ(json::find(stats, "unique")->GetUint64(), 20u) << "every event arrived";
-  EXPECT_EQ(json::find(stats, "out_of_order")->GetUint64(), 0u);
+  EXPECT_EQ(u64(stats, "unique"), 20u) << "every event arrived";
+  EXPECT_EQ(u64(stats, "out_of_order"), 0u);
   const std::string log = daemon.log();
   EXPECT_NE(log.find(c.expected_log), std::string::npos) << log;
   EXPECT_NE(log.find("retrying in"), std::string::npos) << "a retry with back-off: " << log;

@@ -52,6 +52,16 @@ rapidjson::Document DaemonProcess::status() const {
   return std::move(*doc);
 }
 
+std::uint64_t u64(const rapidjson::Value& v, const char* name) {
+  const auto* m = json::find(v, name);
+  return m != nullptr && m->IsUint64() ? m->GetUint64() : 0;
+}
+
+std::int64_t i64(const rapidjson::Value& v, const char* name) {
+  const auto* m = json::find(v, name);
+  return m != nullptr && m->IsInt64() ? m->GetInt64() : -2;
+}
+
 std::string numbered_events(int from, int n, const std::string& actor_json, std::size_t payload_bytes) {
   std::string out;
   const std::string payload = payload_bytes > 0 ? ",\"payload\":\"" + std::string(payload_bytes, 'x') + "\"" : "";

@@ -43,6 +43,10 @@ class DaemonProcess {
   std::unique_ptr<BackgroundProcess> process_;
 };
 
+// A member of a status or stats document; 0 (u64) or -2 (i64) when absent or of another type.
+std::uint64_t u64(const rapidjson::Value& v, const char* name);
+std::int64_t i64(const rapidjson::Value& v, const char* name);
+
 // NDJSON of n events {"seq":from+i, ...} for an actor (none: the default actor).
 std::string numbered_events(int from, int n, const std::string& actor_json = "", std::size_t payload_bytes = 0);
 

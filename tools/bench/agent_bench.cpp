@@ -382,20 +382,10 @@ class Agent {
   const Child& process() const { return *child_; }
 
   std::uint64_t events_acked() const {
-    auto client = mf::cli::UnixLineClient::connect(dir_ + "/control.sock", "control");
-    if (!client) die(client.error().message);
-    std::string answer;
-    bool asked = false;
-    auto done = client->exchange(
-        [&](std::string& line) {
-          if (asked) return false;
-          asked = true;
-          line = "status";
-          return true;
-        },
-        [&](std::string_view reply) { answer = std::string(reply); });
-    auto doc = mf::json::parse_untrusted(answer, {16 << 20, 32});
-    if (!done || !doc) die("status failed");
+    auto answer = mf::cli::UnixLineClient::request(dir_ + "/control.sock", "control", "status");
+    if (!answer) die(answer.error().message);
+    auto doc = mf::json::parse_untrusted(*answer, {16 << 20, 32});
+    if (!doc) die("status failed: " + *answer);
     return u64(*doc, "events_acked");
   }
 
