@@ -33,12 +33,12 @@ Expected<std::unique_ptr<DiskBuffer>> DiskBuffer::open(const DiskOptions& option
   if (!lock) return fail(lock.error());
   auto recovery = disk::recover(options.path);
   if (!recovery) return fail(recovery.error());
-  std::unique_ptr<DiskBuffer> buffer(new DiskBuffer(options, scheduler, std::move(*lock), std::move(*recovery)));
+  auto buffer = std::make_unique<DiskBuffer>(OpenKey{}, options, scheduler, std::move(*lock), std::move(*recovery));
   if (auto ok = buffer->start(); !ok) return fail(ok.error());
   return buffer;
 }
 
-DiskBuffer::DiskBuffer(DiskOptions options, Scheduler& scheduler, disk::DirectoryLock lock, disk::Recovery recovery)
+DiskBuffer::DiskBuffer(OpenKey, DiskOptions options, Scheduler& scheduler, disk::DirectoryLock lock, disk::Recovery recovery)
     : options_(std::move(options)),
       scheduler_(scheduler),
       lock_(std::move(lock)),
@@ -140,7 +140,7 @@ PushResult DiskBuffer::push(ActorId actor, std::string attributes_json) {
     result.reason = "event of " + format_size(record_size()) + " is larger than buffer.max_bytes";
     return result;
   }
-  if (head_.size() + record_size() > options_.segment_bytes && head_.size() > kSegmentHeaderSize) {
+  if (head_torn_ || (head_.size() + record_size() > options_.segment_bytes && head_.size() > kSegmentHeaderSize)) {
     if (auto rolled = roll_segment(); !rolled) report_disk_error(rolled.error());  // the old head takes it
   }
   if (auto why = make_room(record_size(), result); !why.empty()) {
@@ -214,13 +214,17 @@ Expected<void> DiskBuffer::write_event(Actor& a, const std::string& attributes_j
 }
 
 Expected<void> DiskBuffer::append(const std::string& bytes) {
-  if (auto ok = head_.append(bytes); !ok) {
+  auto ok = head_.append(bytes);
+  Segment& head = segments_[head_number_];
+  disk_bytes_ += head_.size() - head.size;  // torn bytes count too, when they could not be cut off
+  bytes_written_ += head_.size() - head.size;
+  if (!ok) {
+    head_torn_ = head_.size() != head.size;  // nothing more goes after them: reading back would stop there
+    head.size = head_.size();
     report_disk_error(ok.error());
     return ok;
   }
-  disk_bytes_ += bytes.size();
-  bytes_written_ += bytes.size();
-  segments_[head_number_].size += bytes.size();
+  head.size = head_.size();
   return {};
 }
 
@@ -254,6 +258,7 @@ Expected<void> DiskBuffer::roll_segment() {
   disk_bytes_ += content.size();
   bytes_written_ += content.size();
   head_ = std::move(*file);
+  head_torn_ = false;
   unsynced_ = false;
   pending_drops_.clear();  // the checkpoint carries them
   auto old = segments_.find(previous);

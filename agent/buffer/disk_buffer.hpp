@@ -32,6 +32,13 @@ class DiskBuffer final : public EventBuffer {
  public:
   // Locks the directory and recovers what an earlier run left in it.
   static Expected<std::unique_ptr<DiskBuffer>> open(const DiskOptions& options, Scheduler& scheduler);
+
+  // Only open() can make one (it locks and recovers first).
+  class OpenKey {
+    friend class DiskBuffer;
+    OpenKey() = default;
+  };
+  DiskBuffer(OpenKey, DiskOptions options, Scheduler& scheduler, disk::DirectoryLock lock, disk::Recovery recovery);
   ~DiskBuffer() override;
   DiskBuffer(const DiskBuffer&) = delete;
   DiskBuffer& operator=(const DiskBuffer&) = delete;
@@ -82,7 +89,6 @@ class DiskBuffer final : public EventBuffer {
     std::uint64_t live = 0;  // events neither acknowledged nor dropped
   };
 
-  DiskBuffer(DiskOptions options, Scheduler& scheduler, disk::DirectoryLock lock, disk::Recovery recovery);
   Expected<void> start();
   void adopt_recovery();
 
@@ -138,6 +144,7 @@ class DiskBuffer final : public EventBuffer {
   std::uint64_t bytes_written_ = 0;
   std::uint64_t write_errors_ = 0;
   bool unsynced_ = false;
+  bool head_torn_ = false;  // a failed write left bytes behind that could not be cut off
   std::string scratch_;
 };
 

@@ -64,7 +64,7 @@ Expected<void> File::append(std::string_view bytes) {
     if (n <= 0) {
       const int err = n < 0 ? errno : ENOSPC;
       if (done > 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
-        // The torn record stays; recovery cuts it off at the next start.
+        size_ += done;  // the torn record stays (recovery cuts it off); size() tells the truth
       }
       return io_error("cannot write buffer segment", path_, err);
     }

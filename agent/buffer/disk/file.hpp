@@ -24,7 +24,8 @@ class File {
   const std::string& path() const { return path_; }
   std::uint64_t size() const { return size_; }
 
-  // All or nothing: a partial write (full disk) is cut off again.
+  // All or nothing: a partial write (full disk) is cut off again. Should that
+  // fail too, size() includes the torn bytes.
   Expected<void> append(std::string_view bytes);
   // Reads up to out.size() bytes at offset; returns how many were read.
   Expected<std::size_t> read_at(std::uint64_t offset, std::string& out) const;
