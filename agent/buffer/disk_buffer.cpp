@@ -89,6 +89,7 @@ void DiskBuffer::adopt_recovery() {
   }
   next_actor_ = recovery_.next_actor;
   next_seq_ = recovery_.next_seq;
+  next_segment_ = recovery_.next_segment;
 }
 
 void DiskBuffer::describe_actor(ActorId actor, const std::string& actor_json) {
@@ -232,11 +233,11 @@ Expected<void> DiskBuffer::roll_segment() {
   if (head_.is_open() && options_.sync != SyncPolicy::none && unsynced_) {
     if (auto ok = head_.sync_data(); !ok) report_disk_error(ok.error());
   }
-  const std::uint64_t number = recovery_.next_segment;
+  const std::uint64_t number = next_segment_;
   const std::string path = options_.path + "/" + disk::segment_name(number);
   auto file = disk::File::open_append(path, true);
   if (!file) return fail(file.error());
-  recovery_.next_segment = number + 1;
+  next_segment_ = number + 1;
   const std::uint64_t previous = head_number_;
   head_number_ = number;
   std::string content = disk::encode_segment_header({disk::kFormatVersion, number, next_seq_});

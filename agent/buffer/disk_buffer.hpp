@@ -120,7 +120,7 @@ class DiskBuffer final : public EventBuffer {
   DiskOptions options_;
   Scheduler& scheduler_;
   disk::DirectoryLock lock_;
-  disk::Recovery recovery_;
+  disk::Recovery recovery_;  // what the start found and repaired, as it was
   std::unique_ptr<Timer> flush_timer_;
   std::map<std::uint64_t, Segment> segments_;
   disk::File head_;
@@ -137,6 +137,7 @@ class DiskBuffer final : public EventBuffer {
   std::vector<std::pair<ActorNumber, std::uint64_t>> pending_drops_;
   ActorNumber next_actor_ = 1;
   std::uint64_t next_seq_ = 1;
+  std::uint64_t next_segment_ = 1;
   std::uint64_t events_ = 0;
   std::uint64_t leased_ = 0;
   std::uint64_t disk_bytes_ = 0;
