@@ -1,5 +1,7 @@
 #include "tools/mock-collector/server.hpp"
 
+#include "tools/mock-collector/coalescing_stream.hpp"
+
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -17,7 +19,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = boost::asio::ip::tcp;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using TlsStream = beast::ssl_stream<CoalescingStream>;
 using PlainStream = beast::tcp_stream;
 
 constexpr std::size_t kMaxBody = 4 << 20;
@@ -41,6 +43,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
 
   void run(http::request<http::string_body> request) {
     beast::get_lowest_layer(ws_).expires_never();
+    if constexpr (kSecure<Stream>) ws_.next_layer().next_layer().coalesce();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(kMaxBody);
     ws_.text(true);
