@@ -314,6 +314,7 @@ struct CeilingRun {
   double events_per_s = 0;
   double cpu_us_per_event = 0;  // the ideal client's own
   double mock_cpu_share = 0;
+  double mock_us_per_event = 0;
 };
 
 // Events per second the ideal client gets acknowledged, all actors together.
@@ -335,8 +336,8 @@ CeilingRun run_ceiling(const Env& env, int actors, int events, std::size_t size)
   io.run();
   const double took = seconds_since(start);
   const int done = (events / actors) * actors;
-  return {done / took, (own_cpu_seconds() - own_cpu_before) * 1e6 / done,
-          (mock.process().cpu_seconds() - mock_cpu_before) / took};
+  const double mock_cpu = mock.process().cpu_seconds() - mock_cpu_before;
+  return {done / took, (own_cpu_seconds() - own_cpu_before) * 1e6 / done, mock_cpu / took, mock_cpu * 1e6 / done};
 }
 
 // ---------------------------------------------------------------- the agent
@@ -451,6 +452,7 @@ struct AgentRun {
   std::uint64_t private_idle_kib = 0;  // USS: what only this process holds
   std::uint64_t rss_peak_kib = 0;
   double mock_cpu_share = 0;
+  double mock_us_per_event = 0;
 };
 
 // Full speed: every line written at once (as fast as the socket takes them).
@@ -488,7 +490,9 @@ AgentRun run_agent(const Env& env, int actors, int events, std::size_t size) {
   ::close(fd);
   r.events_per_s = events / took;
   r.cpu_us_per_event = (agent.process().cpu_seconds() - cpu_before) * 1e6 / events;
-  r.mock_cpu_share = (mock.process().cpu_seconds() - mock_cpu_before) / took;
+  const double mock_cpu = mock.process().cpu_seconds() - mock_cpu_before;
+  r.mock_cpu_share = mock_cpu / took;
+  r.mock_us_per_event = mock_cpu * 1e6 / events;
   r.rss_peak_kib = agent.process().status_kib("VmHWM:");
   return r;
 }
@@ -503,6 +507,12 @@ LatencyRun run_latency(const Env& env, int rate, double seconds, std::size_t siz
   Agent agent(env, mock, "latency");
   const int events = static_cast<int>(rate * seconds);
   const int fd = connect_unix(agent.ingest_socket());
+  {  // connected first: the time to connect is not part of any event's latency (READY is measured apart)
+    auto reader = read_replies(fd, 1);
+    write_all(fd, ingest_line(0, -1, size, false) + "\n");  // not stamped, so not in the histogram
+    reader.join();
+    agent.wait_for_acked(1);
+  }
   auto reader = read_replies(fd, static_cast<std::uint64_t>(events));
   const auto start = SteadyClock::now();
   const auto period = std::chrono::nanoseconds(1'000'000'000LL / rate);
@@ -511,7 +521,7 @@ LatencyRun run_latency(const Env& env, int rate, double seconds, std::size_t siz
     write_all(fd, ingest_line(0, i, size, true) + "\n");
   }
   reader.join();
-  agent.wait_for_acked(static_cast<std::uint64_t>(events));
+  agent.wait_for_acked(static_cast<std::uint64_t>(events) + 1);
   ::close(fd);
   auto stats = mock.stats();
   const auto* latency = mf::json::find(stats, "latency_us");
@@ -588,21 +598,24 @@ int main(int argc, char** argv) {
 
   std::string json = "{\"runs\":" + std::to_string(o.runs) + ",\"throughput\":[";
   std::printf("agent-bench: median (min–max) of %d runs; mock collector over TLS on loopback; window %d\n\n", o.runs, kWindow);
-  std::printf("%-6s %6s %7s %24s %24s %18s %18s %10s %9s\n", "actors", "event", "events", "ceiling ev/s", "agent ev/s",
-              "agent/ceiling", "agent CPU µs/ev", "ideal µs/ev", "mock CPU");
+  std::printf("%-6s %6s %7s %24s %24s %18s %18s %11s %15s %15s\n", "actors", "event", "events", "ceiling ev/s", "agent ev/s",
+              "agent/ceiling", "agent CPU µs/ev", "ideal µs/ev", "mock µs/ev c/a", "mock busy c/a");
   std::vector<double> ready_ms, rss_idle, pss_idle, uss_idle, rss_peak;
   bool first = true;
   for (const auto& c : configs) {
-    std::vector<double> ceiling, agent, ratio, cpu, ideal_cpu, mock_cpu;
+    std::vector<double> ceiling, agent, ratio, cpu, ideal_cpu, mock_us_c, mock_us_a, mock_busy_c, mock_busy_a;
     for (int run = 0; run < o.runs; ++run) {
       const CeilingRun ideal = run_ceiling(env, c.actors, c.events, c.size);
       ceiling.push_back(ideal.events_per_s);
       ideal_cpu.push_back(ideal.cpu_us_per_event);
+      mock_us_c.push_back(ideal.mock_us_per_event);
+      mock_busy_c.push_back(ideal.mock_cpu_share);
       const AgentRun a = run_agent(env, c.actors, c.events, c.size);
       agent.push_back(a.events_per_s);
       ratio.push_back(a.events_per_s / ceiling.back());
       cpu.push_back(a.cpu_us_per_event);
-      mock_cpu.push_back(std::max(ideal.mock_cpu_share, a.mock_cpu_share));
+      mock_us_a.push_back(a.mock_us_per_event);
+      mock_busy_a.push_back(a.mock_cpu_share);
       ready_ms.push_back(a.ready_ms);
       rss_idle.push_back(static_cast<double>(a.rss_idle_kib));
       pss_idle.push_back(static_cast<double>(a.pss_idle_kib));
@@ -610,16 +623,19 @@ int main(int argc, char** argv) {
       rss_peak.push_back(static_cast<double>(a.rss_peak_kib));
     }
     const auto ce = summarize(ceiling), ag = summarize(agent), ra = summarize(ratio), cp = summarize(cpu),
-               ic = summarize(ideal_cpu), mc = summarize(mock_cpu);
-    std::printf("%-6d %5zuB %7d %24s %24s %18s %18s %10.1f %8.0f%%\n", c.actors, c.size, c.events, range(ce, "%.0f").c_str(),
-                range(ag, "%.0f").c_str(), range(ra, "%.2f").c_str(), range(cp, "%.1f").c_str(), ic.median, mc.max * 100);
-    char item[512];
+               ic = summarize(ideal_cpu), muc = summarize(mock_us_c), mua = summarize(mock_us_a), mbc = summarize(mock_busy_c),
+               mba = summarize(mock_busy_a);
+    std::printf("%-6d %5zuB %7d %24s %24s %18s %18s %11.1f %8.1f / %4.1f %8.0f%% / %2.0f%%\n", c.actors, c.size, c.events,
+                range(ce, "%.0f").c_str(), range(ag, "%.0f").c_str(), range(ra, "%.2f").c_str(), range(cp, "%.1f").c_str(),
+                ic.median, muc.median, mua.median, mbc.median * 100, mba.median * 100);
+    char item[640];
     std::snprintf(item, sizeof item,
                   "%s{\"actors\":%d,\"event_bytes\":%zu,\"events\":%d,\"ceiling_events_per_s\":%.0f,\"agent_events_per_s\":%.0f,"
                   "\"ratio\":%.3f,\"ratio_min\":%.3f,\"ratio_max\":%.3f,\"cpu_us_per_event\":%.2f,\"ideal_cpu_us_per_event\":%.2f,"
-                  "\"mock_cpu_share_max\":%.2f}",
+                  "\"mock_us_per_event_ceiling\":%.2f,\"mock_us_per_event_agent\":%.2f,\"mock_busy_ceiling\":%.2f,"
+                  "\"mock_busy_agent\":%.2f}",
                   first ? "" : ",", c.actors, c.size, c.events, ce.median, ag.median, ra.median, ra.min, ra.max, cp.median,
-                  ic.median, mc.max);
+                  ic.median, muc.median, mua.median, mbc.median, mba.median);
     json += item;
     first = false;
   }
