@@ -44,6 +44,22 @@ TEST(Json, RefusesInvalidUtf8AndTrailingGarbage) {
   EXPECT_FALSE(json::parse_untrusted("", kLimits));
 }
 
+// ASCII text skips RapidJSON's UTF-8 check; one high byte anywhere (in an
+// 8-byte word or in the tail) must bring it back.
+TEST(Json, ChecksUtf8WhereverTheFirstNonAsciiByteIs) {
+  const std::string ascii = R"({"attributes":{"name":"sensor-17","value":"abcdefghijklmnop"}})";
+  ASSERT_TRUE(json::parse_untrusted(ascii, kLimits));
+  const std::size_t value_at = ascii.find("abcdefghijklmnop");
+  for (std::size_t at = value_at; at < value_at + 16; ++at) {
+    std::string broken = ascii;
+    broken[at] = '\xC3';  // a lead byte followed by ASCII: not UTF-8
+    EXPECT_FALSE(json::parse_untrusted(broken, kLimits)) << "invalid byte at " << at;
+    std::string valid = ascii;
+    valid.replace(at, 1, "\xC3\xA9");  // é
+    EXPECT_TRUE(json::parse_untrusted(valid, kLimits)) << "valid é at " << at;
+  }
+}
+
 // Found by fuzz_ingest_line: RapidJSON 1.1.0 accepts a lone low surrogate and
 // writes it out as bytes that are not UTF-8, which a collector refuses.
 TEST(Json, RefusesLoneUtf16Surrogates) {
