@@ -150,21 +150,38 @@ Status check_limits(std::string_view text, const Limits& limits) {
   return {};
 }
 
-Expected<rapidjson::Document> parse_untrusted(std::string_view text, const Limits& limits) {
-  if (auto ok = check_limits(text, limits); !ok) return fail(ok.error());
-  rapidjson::Document doc;
+namespace {
+
+template <class Document>
+Status parse_into(Document& doc, std::string_view text, const Limits& limits) {
+  if (auto ok = check_limits(text, limits); !ok) return ok;
   constexpr unsigned kFlags = rapidjson::kParseIterativeFlag;
   if (is_ascii(text)) {
-    doc.Parse<kFlags>(text.data(), text.size());
+    doc.template Parse<kFlags>(text.data(), text.size());
   } else {
-    doc.Parse<kFlags | rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
+    doc.template Parse<kFlags | rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
   }
   if (doc.HasParseError()) {
     return fail(ErrorKind::invalid_input, std::string("not valid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
                                                  " (at offset " + std::to_string(doc.GetErrorOffset()) + ")");
   }
+  return {};
+}
+
+}  // namespace
+
+Expected<rapidjson::Document> parse_untrusted(std::string_view text, const Limits& limits) {
+  rapidjson::Document doc;
+  if (auto ok = parse_into(doc, text, limits); !ok) return fail(ok.error());
   return doc;
 }
+
+ScratchDocument::ScratchDocument()
+    : values_(values_buffer_, sizeof values_buffer_),
+      stack_(stack_buffer_, sizeof stack_buffer_),
+      doc_(&values_, kStackBytes, &stack_) {}
+
+Status ScratchDocument::parse(std::string_view text, const Limits& limits) { return parse_into(doc_, text, limits); }
 
 std::string to_string(const rapidjson::Value& value) {
   rapidjson::StringBuffer buffer;

@@ -23,6 +23,33 @@ Status check_limits(std::string_view text, const Limits& limits);
 // check_limits, then an iterative parse that also rejects invalid UTF-8.
 Expected<rapidjson::Document> parse_untrusted(std::string_view text, const Limits& limits);
 
+// A document for text that is parsed, read and dropped at once (an ingest
+// line). Its nodes and parse stack start in an inline buffer, so a small
+// event costs no heap allocation (a Document mallocs a 64 KiB chunk per
+// parse); a larger one spills to the heap. Neither copied nor moved: the
+// allocators point into the object itself.
+class ScratchDocument {
+ public:
+  ScratchDocument();
+  ScratchDocument(const ScratchDocument&) = delete;
+  ScratchDocument& operator=(const ScratchDocument&) = delete;
+
+  // The same checks and parse as parse_untrusted.
+  Status parse(std::string_view text, const Limits& limits);
+  const rapidjson::Value& root() const { return doc_; }
+
+ private:
+  using Allocator = rapidjson::MemoryPoolAllocator<>;
+  using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, Allocator, Allocator>;
+  static constexpr std::size_t kStackBytes = 512;
+
+  alignas(8) char values_buffer_[2048];
+  alignas(8) char stack_buffer_[kStackBytes + 64];
+  Allocator values_;
+  Allocator stack_;
+  Document doc_;
+};
+
 std::string to_string(const rapidjson::Value& value);
 
 // Name of the JSON type, for error messages ("an array", "a string", ...).

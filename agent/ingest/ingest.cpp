@@ -33,16 +33,19 @@ std::string error_reply(std::string_view message) {
 }
 
 Expected<ParsedLine> parse_line(std::string_view line, const Limits& limits) {
-  auto doc = json::parse_untrusted(line, {limits.max_event_bytes, limits.max_depth});
-  if (!doc) return fail(ErrorKind::invalid_input, "event is " + doc.error().message);
-  if (!is_envelope(*doc)) {
-    auto attributes = event::normalize_attributes(*doc, "event");
+  json::ScratchDocument scratch;
+  if (auto ok = scratch.parse(line, {limits.max_event_bytes, limits.max_depth}); !ok) {
+    return fail(ErrorKind::invalid_input, "event is " + ok.error().message);
+  }
+  const rapidjson::Value& doc = scratch.root();
+  if (!is_envelope(doc)) {
+    auto attributes = event::normalize_attributes(doc, "event");
     if (!attributes) return fail(attributes.error());
     return ParsedLine{std::nullopt, std::move(*attributes)};
   }
-  auto actor = event::normalize_attributes((*doc)["actor"], "actor");
+  auto actor = event::normalize_attributes(*json::find(doc, "actor"), "actor");
   if (!actor) return fail(actor.error());
-  auto attributes = event::normalize_attributes((*doc)["attributes"], "event");
+  auto attributes = event::normalize_attributes(*json::find(doc, "attributes"), "event");
   if (!attributes) return fail(attributes.error());
   return ParsedLine{std::move(*actor), std::move(*attributes)};
 }

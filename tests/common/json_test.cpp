@@ -89,5 +89,25 @@ TEST(Json, SerializesQuotesAndControlBytesValidly) {
   EXPECT_EQ(json::to_string(*doc), R"({"a":"q\"\n\u0001"})");
 }
 
+// Its inline buffers hold a small event; a large one spills to the heap and
+// must read back the same.
+TEST(Json, ScratchDocumentParsesSmallAndLargeDocumentsAlike) {
+  json::ScratchDocument small;
+  ASSERT_TRUE(small.parse(R"({"a":1,"b":"two"})", kLimits));
+  EXPECT_EQ(json::to_string(small.root()), R"({"a":1,"b":"two"})");
+
+  std::string large = "{";
+  for (int i = 0; i < 2000; ++i) large += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":[" + std::to_string(i) + ",\"v\"]";
+  large += "}";
+  json::ScratchDocument scratch;
+  ASSERT_TRUE(scratch.parse(large, {1 << 20, 32}));
+  auto reference = json::parse_untrusted(large, {1 << 20, 32});
+  ASSERT_TRUE(reference);
+  EXPECT_EQ(json::to_string(scratch.root()), json::to_string(*reference));
+
+  json::ScratchDocument refused;
+  EXPECT_FALSE(refused.parse("{\"a\":\"\xff\"}", kLimits));
+}
+
 }  // namespace
 }  // namespace mf
