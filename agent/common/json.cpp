@@ -44,8 +44,8 @@ bool is_high_surrogate(long code) { return code >= 0xD800 && code <= 0xDBFF; }
 bool is_low_surrogate(long code) { return code >= 0xDC00 && code <= 0xDFFF; }
 
 // True when every byte is below 0x80, eight at a time: such text is valid
-// UTF-8 by construction, so RapidJSON's per-character validation (a tenth of
-// the agent's CPU per event, by perf) can be skipped.
+// UTF-8 by construction, so RapidJSON's per-character validation (4.5 % of
+// the agent's CPU at full speed, by perf) can be skipped.
 bool is_ascii(std::string_view text) {
   std::size_t i = 0;
   std::uint64_t seen = 0;
