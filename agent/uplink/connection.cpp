@@ -119,15 +119,16 @@ void Connection::on_reply_deadline() {
     timer_->start(std::chrono::ceil<Duration>(deadline - now), [this] { on_reply_deadline(); });
     return;
   }
-  fail_and_close(make_error(ErrorKind::timeout, "no reply to an event from the collector at " + host_ + " within " +
-                                                    format_duration(options_.request_timeout)));
+  fail_and_close(no_reply("reply to an event"));
 }
 
 void Connection::arm_reply_timer(std::string_view waiting_for) {
-  timer_->start(options_.request_timeout, [this, what = std::string(waiting_for)] {
-    fail_and_close(make_error(ErrorKind::timeout, "no " + what + " from the collector at " + host_ + " within " +
-                                                      format_duration(options_.request_timeout)));
-  });
+  timer_->start(options_.request_timeout, [this, what = std::string(waiting_for)] { fail_and_close(no_reply(what)); });
+}
+
+Error Connection::no_reply(std::string_view what) const {
+  return make_error(ErrorKind::timeout, "no " + std::string(what) + " from the collector at " + host_ + " within " +
+                                            format_duration(options_.request_timeout));
 }
 
 // A protocol fault or time-out: say why, then recycle the connection. The

@@ -61,6 +61,7 @@ class Connection {
   void handle_pairing_reply(std::string_view text);
   void handle_event_reply(std::string_view text);
   void arm_reply_timer(std::string_view waiting_for);
+  Error no_reply(std::string_view what) const;  // the time-out for any awaited message
   void expect_replies();
   void on_reply_deadline();
   void fail_and_close(Error why);
