@@ -1,5 +1,7 @@
 #include "agent/ingest/ingest.hpp"
 
+#include <optional>
+
 #include "agent/common/json.hpp"
 #include "agent/common/log.hpp"
 #include "agent/event/attributes.hpp"
@@ -7,14 +9,19 @@
 namespace mf::ingest {
 namespace {
 
+struct Envelope {
+  const rapidjson::Value& actor;
+  const rapidjson::Value& attributes;
+};
+
 // {"actor":{...},"attributes":{...}} and nothing else is an envelope.
-bool is_envelope(const rapidjson::Value& doc) {
-  if (!doc.IsObject() || doc.MemberCount() != 2) return false;
+std::optional<Envelope> as_envelope(const rapidjson::Value& doc) {
+  if (!doc.IsObject() || doc.MemberCount() != 2) return std::nullopt;
   const auto* actor = json::find(doc, "actor");
   const auto* attributes = json::find(doc, "attributes");
-  return actor != nullptr && attributes != nullptr && actor->IsObject() && attributes->IsObject();
+  if (actor == nullptr || attributes == nullptr || !actor->IsObject() || !attributes->IsObject()) return std::nullopt;
+  return Envelope{*actor, *attributes};
 }
-
 
 }  // namespace
 
@@ -37,15 +44,15 @@ Expected<ParsedLine> parse_line(std::string_view line, const Limits& limits) {
   if (auto ok = scratch.parse(line, {limits.max_event_bytes, limits.max_depth}); !ok) {
     return fail(ErrorKind::invalid_input, "event is " + ok.error().message);
   }
-  const rapidjson::Value& doc = scratch.root();
-  if (!is_envelope(doc)) {
-    auto attributes = event::normalize_attributes(doc, "event");
+  const auto envelope = as_envelope(scratch.root());
+  if (!envelope) {
+    auto attributes = event::normalize_attributes(scratch.root(), "event");
     if (!attributes) return fail(attributes.error());
     return ParsedLine{std::nullopt, std::move(*attributes)};
   }
-  auto actor = event::normalize_attributes(*json::find(doc, "actor"), "actor");
+  auto actor = event::normalize_attributes(envelope->actor, "actor");
   if (!actor) return fail(actor.error());
-  auto attributes = event::normalize_attributes(*json::find(doc, "attributes"), "event");
+  auto attributes = event::normalize_attributes(envelope->attributes, "event");
   if (!attributes) return fail(attributes.error());
   return ParsedLine{std::move(*actor), std::move(*attributes)};
 }
