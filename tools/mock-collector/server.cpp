@@ -37,6 +37,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
         options_(options),
         collector_(collector),
         hostile_(hostile ? options.hostile : Options::Hostile::none),
+        latency_key_(options.latency_field.empty() ? "" : "\"" + options.latency_field + "\":"),
         expiry_timer_(ws_.get_executor()),
         delay_timer_(ws_.get_executor()),
         idle_timer_(ws_.get_executor()) {}
@@ -138,10 +139,10 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
 
   // --latency-field: when the event was made (steady clock, ns), if it says.
   std::int64_t created_at(const std::string& text) const {
-    if (options_.latency_field.empty()) return -1;
-    const auto at = text.find("\"" + options_.latency_field + "\":");
+    if (latency_key_.empty()) return -1;
+    const auto at = text.find(latency_key_);
     if (at == std::string::npos) return -1;
-    return std::strtoll(text.c_str() + at + options_.latency_field.size() + 3, nullptr, 10);
+    return std::strtoll(text.c_str() + at + latency_key_.size(), nullptr, 10);
   }
 
   // Replies go out in the order their messages came, each no earlier than `due`.
@@ -192,6 +193,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   beast::flat_buffer in_;
   Peer peer_;
   Options::Hostile hostile_;
+  const std::string latency_key_;  // "<--latency-field>": what created_at looks for, if anything
   boost::asio::steady_timer expiry_timer_;
   boost::asio::steady_timer delay_timer_;
   boost::asio::steady_timer idle_timer_;
