@@ -21,7 +21,7 @@ constexpr std::size_t kReadChunk = 64 << 10;
 constexpr std::uint64_t kMinSegment = 64 << 10;
 constexpr std::uint64_t kMaxSegment = 8 << 20;
 
-std::uint64_t event_record_size(const std::string& attributes_json) { return kRecordHeaderSize + 4 + attributes_json.size(); }
+std::uint64_t event_record_size(const std::string& attributes_json) { return kRecordHeaderSize + 12 + attributes_json.size(); }
 
 bool is_power_of_two(std::uint64_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
@@ -127,7 +127,7 @@ bool DiskBuffer::fits(std::uint64_t record_bytes) const {
   return events_ + 1 <= options_.limits.max_events && disk_bytes_ + record_bytes <= options_.limits.max_bytes;
 }
 
-PushResult DiskBuffer::push(ActorId actor, std::string attributes_json) {
+PushResult DiskBuffer::push(ActorId actor, std::string attributes_json, std::int64_t accepted_ms) {
   PushResult result;
   Actor* a = find(actor);
   if (a == nullptr) {
@@ -148,12 +148,13 @@ PushResult DiskBuffer::push(ActorId actor, std::string attributes_json) {
     result.reason = why;
     return result;
   }
-  const std::uint64_t seq = next_seq_;
-  auto written = write_event(*a, attributes_json, seq);
+  BufferedEvent event{next_seq_, accepted_ms, std::move(attributes_json)};
+  const std::uint64_t seq = event.seq;
+  auto written = write_event(*a, event);
   if (!written && options_.limits.overflow == Overflow::drop_oldest) {
     const std::size_t before = segments_.size();
     while (segments_.size() == before && evict_oldest_waiting(true)) ++result.dropped;
-    if (segments_.size() < before) written = write_event(*a, attributes_json, seq);
+    if (segments_.size() < before) written = write_event(*a, event);
   }
   if (!written) {
     result.reason = "the disk buffer cannot store the event: " + written.error().message +
@@ -164,13 +165,14 @@ PushResult DiskBuffer::push(ActorId actor, std::string attributes_json) {
   a->last_seq = seq;
   ++segments_[head_number_].live;
   ++events_;
-  if (a->unloaded == 0 && (memory_bytes_ + attributes_json.size() <= options_.memory_window || a->loaded.size() == a->leased)) {
+  const std::size_t text_size = event.attributes_json.size();
+  if (a->unloaded == 0 && (memory_bytes_ + text_size <= options_.memory_window || a->loaded.size() == a->leased)) {
     const bool had_waiting = a->loaded.size() > a->leased;
-    memory_bytes_ += attributes_json.size();
-    a->loaded.push_back({seq, head_number_, std::move(attributes_json)});
+    memory_bytes_ += text_size;
+    a->loaded.push_back({std::move(event), head_number_});
     if (!had_waiting) index_first_waiting(*a);
   } else if (a->unloaded++ == 0) {
-    a->cursor = {head_number_, head_.size() - event_record_size(attributes_json)};
+    a->cursor = {head_number_, head_.size() - event_record_size(event.attributes_json)};
   }
   if (options_.sync == SyncPolicy::always) {
     if (auto synced = head_.sync_data(); !synced) {
@@ -204,11 +206,13 @@ std::string DiskBuffer::make_room(std::uint64_t record_bytes, PushResult& result
   return {};
 }
 
-Expected<void> DiskBuffer::write_event(Actor& a, const std::string& attributes_json, std::uint64_t seq) {
+Expected<void> DiskBuffer::write_event(Actor& a, const BufferedEvent& event) {
   scratch_.clear();
   const bool describe = a.described_in != head_number_;
   if (describe) encode_record({RecordType::actor, 0, a.number, 0, a.json}, scratch_);
-  encode_record({RecordType::event, seq, a.number, 0, attributes_json}, scratch_);
+  encode_record({RecordType::timed_event, event.seq, a.number, static_cast<std::uint64_t>(event.accepted_ms),
+                 event.attributes_json},
+                scratch_);
   if (auto ok = append(scratch_); !ok) return ok;
   if (describe) a.described_in = head_number_;
   return {};
@@ -282,11 +286,11 @@ void DiskBuffer::write_checkpoint(std::string& out) {
   }
 }
 
-const std::string* DiskBuffer::lease_next(ActorId actor) {
+const BufferedEvent* DiskBuffer::lease_next(ActorId actor) {
   Actor* a = find(actor);
   if (a == nullptr || a->loaded.size() == a->leased) return nullptr;
   unindex_first_waiting(*a);
-  const std::string* event = &a->loaded[a->leased].attributes_json;
+  const BufferedEvent* event = &a->loaded[a->leased].event;
   ++a->leased;
   ++leased_;
   keep_first_waiting_loaded(*a);  // appends only: `event` stays valid
@@ -294,10 +298,10 @@ const std::string* DiskBuffer::lease_next(ActorId actor) {
   return event;
 }
 
-const std::string* DiskBuffer::oldest_leased(ActorId actor) const {
+const BufferedEvent* DiskBuffer::oldest_leased(ActorId actor) const {
   const Actor* a = find(actor);
   if (a == nullptr || a->leased == 0) return nullptr;
-  return &a->loaded.front().attributes_json;
+  return &a->loaded.front().event;
 }
 
 void DiskBuffer::ack_oldest(ActorId actor) {
@@ -307,7 +311,7 @@ void DiskBuffer::ack_oldest(ActorId actor) {
   a->loaded.pop_front();
   --a->leased;
   --leased_;
-  memory_bytes_ -= e.attributes_json.size();
+  memory_bytes_ -= e.event.attributes_json.size();
   consume(e);
   advance_watermark(*a);
 }
@@ -315,7 +319,7 @@ void DiskBuffer::ack_oldest(ActorId actor) {
 // Everything of the actor before its first unconsumed event is consumed: one
 // number says so, however many events were acknowledged or dropped.
 void DiskBuffer::advance_watermark(Actor& a) {
-  const std::uint64_t w = a.loaded.empty() ? a.last_seq : a.loaded.front().seq - 1;
+  const std::uint64_t w = a.loaded.empty() ? a.last_seq : a.loaded.front().event.seq - 1;
   if (w <= a.watermark) return;
   a.watermark = w;
   a.watermark_dirty = true;
@@ -378,14 +382,14 @@ bool DiskBuffer::evict_oldest_waiting(bool only_outside_head) {
   unindex_first_waiting(a);
   Entry victim = std::move(*victim_at);
   a.loaded.erase(victim_at);
-  memory_bytes_ -= victim.attributes_json.size();
+  memory_bytes_ -= victim.event.attributes_json.size();
   consume(victim);
   keep_first_waiting_loaded(a);
   index_first_waiting(a);
   advance_watermark(a);
-  if (victim.seq > a.watermark) {  // behind events in flight: the watermark cannot cover it yet
-    a.dropped.insert(victim.seq);
-    pending_drops_.emplace_back(a.number, victim.seq);
+  if (victim.event.seq > a.watermark) {  // behind events in flight: the watermark cannot cover it yet
+    a.dropped.insert(victim.event.seq);
+    pending_drops_.emplace_back(a.number, victim.event.seq);
     schedule_flush();
   }
   return true;
@@ -406,7 +410,7 @@ void DiskBuffer::refill(Actor& a) {
       a.unloaded = 0;
       break;
     }
-    bytes += a.loaded.back().attributes_json.size();
+    bytes += a.loaded.back().event.attributes_json.size();
   }
 }
 
@@ -436,9 +440,10 @@ bool DiskBuffer::read_next_event(Actor& a) {
     }
     a.cursor.offset += d.size;
     const Record& r = d.record;
-    if (r.type != RecordType::event || r.actor != a.number || r.seq <= a.watermark || a.dropped.count(r.seq) > 0) continue;
+    if (!disk::is_event(r.type) || r.actor != a.number || r.seq <= a.watermark || a.dropped.count(r.seq) > 0) continue;
     memory_bytes_ += r.text.size();
-    a.loaded.push_back({r.seq, segment->first, std::string(r.text)});
+    const auto accepted_ms = r.type == RecordType::timed_event ? static_cast<std::int64_t>(r.value) : 0;
+    a.loaded.push_back({{r.seq, accepted_ms, std::string(r.text)}, segment->first});
     --a.unloaded;
     return true;
   }
@@ -464,11 +469,11 @@ Expected<std::string_view> DiskBuffer::read_view(std::uint64_t segment, std::uin
 }
 
 void DiskBuffer::index_first_waiting(const Actor& a) {
-  if (a.loaded.size() > a.leased) oldest_waiting_.emplace(a.loaded[a.leased].seq, a.number);
+  if (a.loaded.size() > a.leased) oldest_waiting_.emplace(a.loaded[a.leased].event.seq, a.number);
 }
 
 void DiskBuffer::unindex_first_waiting(const Actor& a) {
-  if (a.loaded.size() > a.leased) oldest_waiting_.erase({a.loaded[a.leased].seq, a.number});
+  if (a.loaded.size() > a.leased) oldest_waiting_.erase({a.loaded[a.leased].event.seq, a.number});
 }
 
 void DiskBuffer::schedule_flush() {

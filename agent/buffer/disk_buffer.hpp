@@ -46,9 +46,9 @@ class DiskBuffer final : public EventBuffer {
   void describe_actor(ActorId actor, const std::string& actor_json) override;
   std::vector<std::string> actors_with_events() const override;
 
-  PushResult push(ActorId actor, std::string attributes_json) override;
-  const std::string* lease_next(ActorId actor) override;
-  const std::string* oldest_leased(ActorId actor) const override;
+  PushResult push(ActorId actor, std::string attributes_json, std::int64_t accepted_ms) override;
+  const BufferedEvent* lease_next(ActorId actor) override;
+  const BufferedEvent* oldest_leased(ActorId actor) const override;
   void ack_oldest(ActorId actor) override;
   void release_all(ActorId actor) override;
   std::size_t waiting(ActorId actor) const override;
@@ -65,9 +65,8 @@ class DiskBuffer final : public EventBuffer {
  private:
   using ActorNumber = std::uint32_t;
   struct Entry {
-    std::uint64_t seq;
+    BufferedEvent event;
     std::uint64_t segment;
-    std::string attributes_json;
   };
   struct Actor {
     ActorNumber number = 0;
@@ -98,7 +97,7 @@ class DiskBuffer final : public EventBuffer {
   const Actor* find(ActorId actor) const { return find(*this, actor); }
   bool fits(std::uint64_t record_bytes) const;
   std::string make_room(std::uint64_t record_bytes, PushResult& result);
-  Expected<void> write_event(Actor& a, const std::string& attributes_json, std::uint64_t seq);
+  Expected<void> write_event(Actor& a, const BufferedEvent& event);
   Expected<void> append(const std::string& bytes);
   Expected<void> roll_segment();
   void write_checkpoint(std::string& out);

@@ -27,6 +27,15 @@ struct Limits {
   Overflow overflow = Overflow::drop_oldest;
 };
 
+// An event as the buffer keeps it. seq is unique within the buffer, grows in
+// the order events were accepted (across actors too), and survives a restart
+// of the disk buffer: it names the event across resends.
+struct BufferedEvent {
+  std::uint64_t seq = 0;
+  std::int64_t accepted_ms = 0;  // calendar time of acceptance (epoch ms); 0 when unknown
+  std::string attributes_json;
+};
+
 struct PushResult {
   bool accepted = false;
   std::size_t dropped = 0;  // older events evicted to make room (drop_oldest)
@@ -52,13 +61,13 @@ class EventBuffer {
   // Actors with events from an earlier run (disk buffer), as actor JSON.
   virtual std::vector<std::string> actors_with_events() const = 0;
 
-  virtual PushResult push(ActorId actor, std::string attributes_json) = 0;
+  virtual PushResult push(ActorId actor, std::string attributes_json, std::int64_t accepted_ms) = 0;
 
   // The oldest waiting event of the actor, now leased; nullptr when none waits.
   // The pointer is valid until the next call on the buffer: copy or send at once.
-  virtual const std::string* lease_next(ActorId actor) = 0;
-  // The oldest leased event (to quote it when the collector rejects it); nullptr when none.
-  virtual const std::string* oldest_leased(ActorId actor) const = 0;
+  virtual const BufferedEvent* lease_next(ActorId actor) = 0;
+  // The oldest leased event; nullptr when none.
+  virtual const BufferedEvent* oldest_leased(ActorId actor) const = 0;
   // The oldest leased event of the actor was acknowledged (or rejected for good).
   virtual void ack_oldest(ActorId actor) = 0;
   // Every lease of the actor returns to waiting; they will be leased again in order.

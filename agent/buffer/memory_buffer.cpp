@@ -17,7 +17,7 @@ bool MemoryBuffer::fits(std::uint64_t extra_bytes) const {
   return events_ + 1 <= limits_.max_events && bytes_ + extra_bytes <= limits_.max_bytes;
 }
 
-PushResult MemoryBuffer::push(ActorId actor, std::string attributes_json) {
+PushResult MemoryBuffer::push(ActorId actor, std::string attributes_json, std::int64_t accepted_ms) {
   const std::uint64_t size = cost(attributes_json);
   PushResult result;
   if (size > limits_.max_bytes) {
@@ -38,7 +38,7 @@ PushResult MemoryBuffer::push(ActorId actor, std::string attributes_json) {
   }
   auto& q = queues_[actor];
   const bool had_waiting = q.entries.size() > q.leased;
-  q.entries.push_back({next_seq_++, std::move(attributes_json)});
+  q.entries.push_back({next_seq_++, accepted_ms, std::move(attributes_json)});
   if (!had_waiting) index_first_waiting(actor, q);
   ++events_;
   bytes_ += size;
@@ -46,23 +46,23 @@ PushResult MemoryBuffer::push(ActorId actor, std::string attributes_json) {
   return result;
 }
 
-const std::string* MemoryBuffer::lease_next(ActorId actor) {
+const BufferedEvent* MemoryBuffer::lease_next(ActorId actor) {
   auto it = queues_.find(actor);
   if (it == queues_.end()) return nullptr;
   Queue& q = it->second;
   if (q.leased >= q.entries.size()) return nullptr;
   unindex_first_waiting(actor, q);
-  const std::string* event = &q.entries[q.leased].attributes_json;
+  const BufferedEvent* event = &q.entries[q.leased];
   ++q.leased;
   ++leased_;
   if (q.entries.size() > q.leased) index_first_waiting(actor, q);
   return event;
 }
 
-const std::string* MemoryBuffer::oldest_leased(ActorId actor) const {
+const BufferedEvent* MemoryBuffer::oldest_leased(ActorId actor) const {
   auto it = queues_.find(actor);
   if (it == queues_.end() || it->second.leased == 0) return nullptr;
-  return &it->second.entries.front().attributes_json;
+  return &it->second.entries.front();
 }
 
 void MemoryBuffer::ack_oldest(ActorId actor) {

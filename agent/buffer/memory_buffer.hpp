@@ -16,9 +16,9 @@ class MemoryBuffer final : public EventBuffer {
 
   void describe_actor(ActorId, const std::string&) override {}
   std::vector<std::string> actors_with_events() const override { return {}; }
-  PushResult push(ActorId actor, std::string attributes_json) override;
-  const std::string* lease_next(ActorId actor) override;
-  const std::string* oldest_leased(ActorId actor) const override;
+  PushResult push(ActorId actor, std::string attributes_json, std::int64_t accepted_ms) override;
+  const BufferedEvent* lease_next(ActorId actor) override;
+  const BufferedEvent* oldest_leased(ActorId actor) const override;
   void ack_oldest(ActorId actor) override;
   void release_all(ActorId actor) override;
   std::size_t waiting(ActorId actor) const override;
@@ -30,12 +30,8 @@ class MemoryBuffer final : public EventBuffer {
   static std::uint64_t cost(const std::string& attributes_json);
 
  private:
-  struct Entry {
-    std::uint64_t seq;
-    std::string attributes_json;
-  };
   struct Queue {
-    std::deque<Entry> entries;
+    std::deque<BufferedEvent> entries;
     std::size_t leased = 0;
   };
 
@@ -48,7 +44,7 @@ class MemoryBuffer final : public EventBuffer {
   Limits limits_;
   std::unordered_map<ActorId, Queue> queues_;
   std::set<std::pair<std::uint64_t, ActorId>> oldest_waiting_;  // (seq of first waiting event, actor)
-  std::uint64_t next_seq_ = 0;
+  std::uint64_t next_seq_ = 1;
   std::uint64_t events_ = 0;
   std::uint64_t bytes_ = 0;
   std::uint64_t leased_ = 0;

@@ -5,6 +5,37 @@
 #include "agent/config/config_keys.hpp"
 
 namespace mf::cli {
+namespace {
+
+// What the platform will log in as, and with which secret's source (never the secret).
+void print_platform(const Config& c) {
+  switch (c.platform) {
+    case Platform::manufactory:
+      std::printf("  org_id %s, project_id %lld, project key from %s\n", c.org_id.c_str(),
+                  static_cast<long long>(c.project_id), c.project_key_source.c_str());
+      return;
+    case Platform::sama:
+      std::printf("  login %s of organization %s as device %s, password from %s; events go to conversation %s\n",
+                  c.sama.login.c_str(), c.sama.organization_id.c_str(), c.sama.device_id.c_str(),
+                  c.sama.password_source.c_str(), c.sama.conversation_id.c_str());
+      return;
+    case Platform::oisp:
+      std::printf("  device %s (gateway %s), onboarding with %s; %zu components mapped, default type %s\n",
+                  c.oisp.device_id.c_str(), c.oisp.gateway_id.c_str(),
+                  !c.oisp.username.empty() ? ("user " + c.oisp.username + ", password from " + c.oisp.password_source).c_str()
+                  : !c.oisp.activation_code.empty() ? "the configured activation code"
+                                                    : "nothing: the kept device token must do",
+                  c.oisp.components.size(), c.oisp.default_component_type.empty() ? "(none)" : c.oisp.default_component_type.c_str());
+      return;
+    case Platform::mobiusflow:
+      std::printf("  user %s, password from %s; %zu attributes mapped to points, priority %d, unmapped: %s\n",
+                  c.mobiusflow.username.c_str(), c.mobiusflow.password_source.c_str(), c.mobiusflow.resources.size(),
+                  c.mobiusflow.priority, c.mobiusflow.unmapped == mobiusflow::Unmapped::refuse ? "refuse" : "ignore");
+      return;
+  }
+}
+
+}  // namespace
 
 int check_config(const Args& args) {
   auto config = load_config_for(args);
@@ -12,19 +43,26 @@ int check_config(const Args& args) {
     print_error(config.error());
     return exit_code_for(config.error().kind);
   }
-  std::printf("%s: valid\n", config->source_path.c_str());
-  std::printf("  org_id %s, project_id %lld, project key from %s\n", config->org_id.c_str(),
-              static_cast<long long>(config->project_id), config->project_key_source.c_str());
-  std::printf("  collector %s, websocket %s\n", config->collector.url.to_string().c_str(),
-              config->collector.ws_url.to_string().c_str());
-  std::printf("  default actor: %s\n", config->actor_json.empty() ? "(none)" : config->actor_json.c_str());
+  std::printf("%s: valid (platform %s)\n", config->source_path.c_str(), to_string(config->platform));
+  print_platform(*config);
+  const bool streams = config->platform == Platform::manufactory || config->platform == Platform::sama;
+  if (streams) {
+    std::printf("  collector %s, websocket %s\n", config->collector.url.to_string().c_str(),
+                config->collector.ws_url.to_string().c_str());
+  } else {
+    std::printf("  collector %s\n", config->collector.url.to_string().c_str());
+  }
+  if (config->platform != Platform::mobiusflow) {
+    std::printf("  default actor: %s\n", config->actor_json.empty() ? "(none)" : config->actor_json.c_str());
+  }
   return 0;
 }
 
 int list_config_keys() {
   for (const auto& key : config::declared_keys()) {
-    std::printf("%-28s %-9s %-34s %s\n", std::string(key.name).c_str(), config::type_name(key.type),
-                key.default_text.empty() ? "-" : std::string(key.default_text).c_str(), std::string(key.doc).c_str());
+    std::printf("%-32s %-9s %-34s %s%s\n", std::string(key.name).c_str(), config::type_name(key.type),
+                key.default_text.empty() ? "-" : std::string(key.default_text).c_str(),
+                key.platform.empty() ? "" : ("[" + std::string(key.platform) + "] ").c_str(), std::string(key.doc).c_str());
   }
   return 0;
 }

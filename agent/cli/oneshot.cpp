@@ -1,16 +1,20 @@
-// The vendor's documented mode: authenticate, connect, pair, send one event,
-// wait for its reply, exit. It runs the same parts as the daemon, once.
+// The vendor's documented mode: log in, connect, send one event, wait for its
+// confirmation, exit. It runs the platform's own parts, once, with no retry:
+// any failure is the answer.
 #include <boost/asio/io_context.hpp>
 
 #include <optional>
 
-#include "agent/auth/manufactory_authenticator.hpp"
 #include "agent/cli/commands.hpp"
 #include "agent/common/asio_scheduler.hpp"
 #include "agent/common/base64.hpp"
 #include "agent/common/log.hpp"
+#include "agent/common/wall_clock.hpp"
 #include "agent/event/attributes.hpp"
+#include "agent/event/envelope.hpp"
+#include "agent/ingest/ingest.hpp"
 #include "agent/net/websocketpp/websocketpp_transport.hpp"
+#include "agent/platforms/platform.hpp"
 #include "agent/uplink/connection.hpp"
 
 namespace mf::cli {
@@ -27,24 +31,55 @@ Expected<std::string> decode_attributes(const std::string& base64, std::string_v
   return normalized;
 }
 
-class OneShot final : public uplink::ConnectionObserver {
+// The event as the daemon would buffer it: through the platform's policy.
+Expected<uplink::OutgoingEvent> make_event(const Args& args, const Config& config, const ingest::EventPolicy& policy,
+                                           const WallClock& clock, std::string& actor_json) {
+  actor_json = config.actor_json;
+  if (args.actor_base64) {
+    auto actor = decode_attributes(*args.actor_base64, "actor");
+    if (!actor) return fail(actor.error());
+    actor_json = *actor;
+  }
+  if (policy.actors() == ingest::Actors::none) actor_json = ingest::kNoActor;
+  if (actor_json.empty()) {
+    if (policy.actors() == ingest::Actors::required) {
+      return fail(ErrorKind::usage, "no actor: pass --actor=<base64 JSON> or set `actor` in " + config.source_path);
+    }
+    actor_json = ingest::kNoActor;
+  }
+  auto attributes = decode_attributes(*args.event_base64, "event");
+  if (!attributes) return fail(attributes.error());
+  const std::string line = actor_json == ingest::kNoActor ? *attributes : event::envelope_json(actor_json, *attributes);
+  auto parsed = ingest::parse_line(line, {config.ingest.max_event_bytes, static_cast<int>(config.ingest.max_depth)}, &policy);
+  if (!parsed) return fail(ErrorKind::usage, "--event: " + parsed.error().message);
+  uplink::OutgoingEvent event;
+  event.seq = 1;
+  event.accepted_ms = clock.now_ms();
+  event.actor = 1;
+  event.actor_json = &actor_json;
+  event.attributes_json = std::move(parsed->attributes_json);
+  return event;
+}
+
+class StreamOneShot final : public uplink::ConnectionObserver {
  public:
-  OneShot(const Config& config, boost::asio::io_context& io, net::TlsContext tls)
+  StreamOneShot(const Config& config, boost::asio::io_context& io, AsioScheduler& scheduler, net::TlsContext tls,
+                std::unique_ptr<uplink::StreamEndpoint> endpoint)
       : config_(config),
         io_(io),
-        scheduler_(io),
-        http_(io, tls, {config.collector.connect_timeout, config.collector.request_timeout, config.collector.max_response_bytes}),
-        authenticator_(http_, scheduler_,
-                       {config.collector.url, config.org_id, config.project_id, config.project_key, config.session.ttl}),
-        transport_(net::make_websocketpp_transport(io, tls, {config.collector.connect_timeout, config.collector.max_message_bytes})),
-        connection_(*transport_, scheduler_, *this, {config.collector.request_timeout}) {}
+        scheduler_(scheduler),
+        endpoint_(std::move(endpoint)),
+        transport_(net::make_websocketpp_transport(io, tls, {config.collector.connect_timeout, config.collector.max_message_bytes})) {}
 
-  void start(const std::string& actor_json, std::string event_json) {
-    event_json_ = std::move(event_json);
-    authenticator_.authenticate(actor_json, [this](Expected<auth::Session> session) {
-      if (!session) return done(session.error());
-      log::info("authenticated: actor_profile_id {}", session->actor_profile_id);
-      connection_.start(config_.collector.ws_url, *session);
+  void start(const uplink::OutgoingEvent& event) {
+    event_ = &event;
+    endpoint_->login([this](Expected<auth::Grant> grant) {
+      if (!grant) return done(grant.error());
+      log::info("logged in: {} for {}", endpoint_->credential_name(), grant->lifetime_source);
+      connection_ = std::make_unique<uplink::Connection>(*transport_, scheduler_, *this,
+                                                         uplink::ConnectionOptions{config_.collector.request_timeout, {}},
+                                                         endpoint_->new_protocol());
+      connection_->start(endpoint_->stream_url());
     });
   }
 
@@ -52,24 +87,24 @@ class OneShot final : public uplink::ConnectionObserver {
   bool delivered() const { return delivered_; }
 
  private:
-  void on_paired() override {
-    log::debug("paired with {}", config_.collector.ws_url.to_string());
-    connection_.send_event(event_json_);
+  void on_ready() override {
+    log::debug("connected to {}", endpoint_->stream_url().to_string());
+    connection_->send_event(*event_);
   }
 
-  void on_event_reply(bool ok, const std::string& reason) override {
+  void on_confirmed(std::uint64_t, bool ok, const std::string& reason) override {
     if (ok) {
       delivered_ = true;
       log::info("event delivered");
     } else {
       outcome_ = make_error(ErrorKind::event_rejected, "the collector rejected the event: " + reason);
     }
-    connection_.close();
+    connection_->close();
   }
 
   void on_closed(const Error& why) override {
     if (delivered_ || outcome_) return io_.stop();
-    // A refused pairing right after authenticating is a refusal, not a lapse of time.
+    // A refused handshake right after logging in is a refusal, not a lapse of time.
     Error error = why;
     if (error.kind == ErrorKind::session_expired) error.kind = ErrorKind::request_rejected;
     done(error);
@@ -82,12 +117,11 @@ class OneShot final : public uplink::ConnectionObserver {
 
   const Config& config_;
   boost::asio::io_context& io_;
-  AsioScheduler scheduler_;
-  net::HttpClient http_;
-  auth::ManufactoryAuthenticator authenticator_;
+  AsioScheduler& scheduler_;
+  std::unique_ptr<uplink::StreamEndpoint> endpoint_;
   std::unique_ptr<net::WsTransport> transport_;
-  uplink::Connection connection_;
-  std::string event_json_;
+  std::unique_ptr<uplink::Connection> connection_;
+  const uplink::OutgoingEvent* event_ = nullptr;
   std::optional<Error> outcome_;
   bool delivered_ = false;
 };
@@ -100,23 +134,23 @@ int report(const Error& error) {
 }  // namespace
 
 int oneshot(const Args& args, const Config& config) {
-  std::string actor_json = config.actor_json;
-  if (args.actor_base64) {
-    auto actor = decode_attributes(*args.actor_base64, "actor");
-    if (!actor) return report(actor.error());
-    actor_json = *actor;
-  } else if (actor_json.empty()) {
-    return report(make_error(ErrorKind::usage, "no actor: pass --actor=<base64 JSON> or set `actor` in " + config.source_path));
-  }
-  auto event_json = decode_attributes(*args.event_base64, "event");
-  if (!event_json) return report(event_json.error());
-
   auto tls = net::make_client_tls_context({config.collector.ca_file, true});
   if (!tls) return report(tls.error());
 
   boost::asio::io_context io;
-  OneShot flow(config, io, *tls);
-  flow.start(actor_json, *event_json);
+  AsioScheduler scheduler(io);
+  SystemWallClock clock;
+  Counters counters;
+  net::HttpClient http(io, *tls, {config.collector.connect_timeout, config.collector.request_timeout, config.collector.max_response_bytes});
+  auto platform = platforms::make_platform(config, {scheduler, clock, http, counters});
+  std::string actor_json;
+  auto event = make_event(args, config, platform->event_policy(), clock, actor_json);
+  if (!event) return report(event.error());
+
+  auto endpoint = platform->stream_endpoint(actor_json);
+  if (!endpoint) return report(make_error(ErrorKind::internal, "this platform has no one-shot yet"));
+  StreamOneShot flow(config, io, scheduler, *tls, std::move(endpoint));
+  flow.start(*event);
   io.run();
   if (flow.delivered() && !flow.outcome()) return 0;
   if (flow.outcome()) return report(*flow.outcome());

@@ -10,9 +10,16 @@ struct Counters {
   std::uint64_t events_dropped = 0;   // evicted by drop_oldest
   std::uint64_t events_refused = 0;   // refused at ingest (invalid, too large, buffer full under reject_new)
   std::uint64_t events_rejected = 0;  // answered with a status other than ok
+  std::uint64_t attributes_left_out = 0;  // by the platform's policy (mobiusflow.unmapped: ignore)
+  std::uint64_t events_poisoned = 0;  // given up after uplink.max_attempts sends that each lost the connection
   std::uint64_t reconnects = 0;
-  std::uint64_t reauths = 0;
+  std::uint64_t reauths = 0;          // credentials obtained after the first: renewals and re-logins
+  std::uint64_t logins = 0;           // full logins (project key, password, activation) that succeeded
+  std::uint64_t refreshes = 0;        // renewals by refresh token or cookie that succeeded
+  std::uint64_t refreshes_refused = 0;
   std::uint64_t auth_failures = 0;
+  std::uint64_t requests = 0;         // batch platforms: HTTP requests that carried events
+  std::uint64_t rate_limited = 0;     // batch platforms: 429 answers
 };
 
 }  // namespace mf

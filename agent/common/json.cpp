@@ -1,5 +1,6 @@
 #include "agent/common/json.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -187,6 +188,21 @@ std::string to_string(const rapidjson::Value& value) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string to_string_without(const rapidjson::Value& object, const std::vector<std::string_view>& names) {
+  if (names.empty() || !object.IsObject()) return to_string(object);
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+    const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+    if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+    writer.Key(it->name.GetString(), it->name.GetStringLength());
+    it->value.Accept(writer);
+  }
+  writer.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/common/expected.hpp"
 #include "agent/common/rapidjson.hpp"
@@ -51,6 +52,8 @@ class ScratchDocument {
 };
 
 std::string to_string(const rapidjson::Value& value);
+// An object written without the members of these names (compact).
+std::string to_string_without(const rapidjson::Value& object, const std::vector<std::string_view>& names);
 
 // Name of the JSON type, for error messages ("an array", "a string", ...).
 const char* describe_type(const rapidjson::Value& value);

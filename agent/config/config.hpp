@@ -10,22 +10,35 @@
 #include "agent/common/scheduler.hpp"
 #include "agent/common/secret.hpp"
 #include "agent/net/url.hpp"
+#include "agent/platforms/mobiusflow/settings.hpp"
+#include "agent/platforms/oisp/settings.hpp"
+#include "agent/platforms/sama/settings.hpp"
 
 namespace mf {
 
 enum class BufferSync { batch, always, none };
 enum class OverflowPolicy { drop_oldest, reject_new };
+enum class Platform { manufactory, sama, oisp, mobiusflow };
 
 struct Config {
   std::string source_path;  // the file it was read from
 
+  Platform platform = Platform::manufactory;
+  std::string state_directory;  // what must survive a restart (OISP's device token)
+
+  // platform: manufactory (the keys of the vendor's config.yaml)
   std::string org_id;
   std::int64_t project_id = 0;
   Secret project_key;
   std::string project_key_file;   // as configured, empty when not used
   std::string project_key_source; // "config file", "project_key_file <path>", "MANUFACTORY_PROJECT_KEY"
 
-  std::string actor_json;  // the default actor_profile as compact JSON; empty when not configured
+  // The other platforms' sections.
+  sama::Settings sama;
+  oisp::Settings oisp;
+  mobiusflow::Settings mobiusflow;
+
+  std::string actor_json;  // the default actor as compact JSON; empty when not configured
 
   struct Collector {
     net::Url url;
@@ -82,5 +95,6 @@ struct Config {
 };
 
 const char* to_string(OverflowPolicy policy);
+const char* to_string(Platform platform);
 
 }  // namespace mf

@@ -3,9 +3,12 @@
 #include <charconv>
 
 #include "agent/common/units.hpp"
+#include "agent/platforms/manufactory/keys.hpp"
+#include "agent/platforms/mobiusflow/keys.hpp"
+#include "agent/platforms/oisp/keys.hpp"
+#include "agent/platforms/sama/keys.hpp"
 
 namespace mf::config {
-namespace {
 
 Status set_duration(std::string_view text, Duration& field) {
   auto d = parse_duration(text);
@@ -38,11 +41,17 @@ Status set_positive(std::string_view text, std::int64_t& field, std::string_view
   return {};
 }
 
-Status set_count(std::string_view text, std::uint64_t& field, std::int64_t max = 1'000'000'000) {
+Status set_count(std::string_view text, std::uint64_t& field, std::int64_t max) {
   std::int64_t value = 0;
   if (auto ok = set_positive(text, value, "this count"); !ok) return ok;
   if (value > max) return fail(ErrorKind::config, "at most " + std::to_string(max) + " is allowed, not " + std::string(text));
   field = static_cast<std::uint64_t>(value);
+  return {};
+}
+
+Status set_text(std::string_view text, std::string& field, std::string_view what) {
+  if (text.empty()) return fail(ErrorKind::config, std::string(what) + " is empty");
+  field = std::string(text);
   return {};
 }
 
@@ -51,33 +60,33 @@ Status set_path(std::string_view text, std::string& field) {
   return {};
 }
 
-const std::vector<KeyDecl> kKeys = {
-    {"org_id", KeyType::string, "", "Your Manufactory organization id.",
+namespace {
+
+const std::vector<KeyDecl> kSharedKeys = {
+    {"platform", KeyType::choice, "manufactory",
+     "Which platform the agent speaks: manufactory, sama, oisp or mobiusflow. Each has its own keys.",
      [](std::string_view t, Config& c) -> Status {
-       if (t.empty()) return fail(ErrorKind::config, "org_id is empty");
-       c.org_id = std::string(t);
+       const PlatformDecl* p = find_platform(t);
+       if (p == nullptr) {
+         return fail(ErrorKind::config, "platform must be manufactory, sama, oisp or mobiusflow, not '" + std::string(t) + "'");
+       }
+       c.platform = p->kind;
        return {};
      }},
-    {"project_id", KeyType::integer, "", "The Manufactory project id (a number).",
-     [](std::string_view t, Config& c) { return set_positive(t, c.project_id, "project_id"); }},
-    {"project_key", KeyType::secret, "",
-     "The project key (secret). Alternatives: project_key_file, or the environment variable MANUFACTORY_PROJECT_KEY.",
-     [](std::string_view t, Config& c) -> Status {
-       c.project_key = Secret(std::string(t));
-       c.project_key_source = "config file";
-       return {};
-     }},
-    {"project_key_file", KeyType::path, "", "A file holding only the project key (keep it mode 0600 or 0640).",
-     [](std::string_view t, Config& c) { return set_path(t, c.project_key_file); }},
+    {"state_directory", KeyType::path, "/var/lib/manufactory-agent",
+     "What must survive a restart (OISP's device token), mode 0700. Under systemd: $STATE_DIRECTORY.",
+     [](std::string_view t, Config& c) { return set_path(t, c.state_directory); }},
     {"actor", KeyType::attributes, "",
-     "The default actor_profile: attribute name -> value, used for events that name no actor of their own.",
+     "The default actor: attribute name -> value, used for events that name no actor of their own.",
      [](std::string_view t, Config& c) -> Status {
        c.actor_json = std::string(t);
        return {};
      }},
-    {"collector.url", KeyType::url, "https://collector.tallyfy.com", "Base URL for POST /auth and the REST calls.",
+    {"collector.url", KeyType::url, "https://collector.tallyfy.com",
+     "The platform's base URL (required for every platform but manufactory).",
      [](std::string_view t, Config& c) { return set_url(t, c.collector.url); }},
-    {"collector.ws_url", KeyType::url, "wss://collector.tallyfy.com/ws", "The collector's WebSocket URL.",
+    {"collector.ws_url", KeyType::url, "wss://collector.tallyfy.com/ws",
+     "Where a streaming platform's WebSocket is (sama: collector.url with wss/ws by default).",
      [](std::string_view t, Config& c) { return set_url(t, c.collector.ws_url); }},
     {"collector.ca_file", KeyType::path, "",
      "A PEM file of extra trust anchors, used besides the system store (e.g. a private CA).",
@@ -92,9 +101,8 @@ const std::vector<KeyDecl> kKeys = {
      [](std::string_view t, Config& c) { return set_size(t, c.collector.max_message_bytes); }},
     {"collector.max_response_bytes", KeyType::size, "1MiB", "Largest HTTP response body accepted from the collector.",
      [](std::string_view t, Config& c) { return set_size(t, c.collector.max_response_bytes); }},
-    {"session.ttl", KeyType::duration, "12h", "How long a client_uuid is valid from its issue (monotonic clock).",
-     [](std::string_view t, Config& c) { return set_duration(t, c.session.ttl); }},
-    {"session.reauth_before", KeyType::duration, "10m", "Re-authenticate this long before the session expires.",
+    {"session.reauth_before", KeyType::duration, "10m",
+     "Renew a credential this long before it expires (at most a fifth of its lifetime), with jitter.",
      [](std::string_view t, Config& c) { return set_duration(t, c.session.reauth_before); }},
     {"buffer.max_events", KeyType::integer, "100000", "Most events held while waiting for the collector.",
      [](std::string_view t, Config& c) { return set_count(t, c.buffer.max_events); }},
@@ -161,7 +169,8 @@ const std::vector<KeyDecl> kKeys = {
      [](std::string_view t, Config& c) { return set_duration(t, c.uplink.backoff_cap); }},
     {"uplink.backoff_reset", KeyType::duration, "30s", "Connected this long, the back-off starts over.",
      [](std::string_view t, Config& c) { return set_duration(t, c.uplink.backoff_reset); }},
-    {"uplink.auth_refused_retry", KeyType::duration, "5m", "Retry period after the project key was refused (401/403).",
+    {"uplink.auth_refused_retry", KeyType::duration, "5m",
+     "Retry period after the configured credentials (project key, password) were refused.",
      [](std::string_view t, Config& c) { return set_duration(t, c.uplink.auth_refused_retry); }},
     {"shutdown_grace", KeyType::duration, "5s", "On SIGTERM, time to deliver what is buffered before closing.",
      [](std::string_view t, Config& c) { return set_duration(t, c.shutdown_grace); }},
@@ -174,22 +183,74 @@ const std::vector<KeyDecl> kKeys = {
      }},
 };
 
+const std::vector<PlatformDecl> kPlatforms = {
+    {"manufactory", Platform::manufactory, "the Manufactory collector: project key, POST /auth, a paired WebSocket per actor",
+     &manufactory::check_config},
+    {"sama", Platform::sama, "SAMA chat server: login and refresh cookie, one WebSocket, events as messages",
+     &sama::check_config},
+    {"oisp", Platform::oisp, "Open IoT Service Platform: device onboarding, batched REST data", &oisp::check_config},
+    {"mobiusflow", Platform::mobiusflow, "MobiusFlow Engine API v1: token and refresh, writes into points",
+     &mobiusflow::check_config},
+};
+
+std::vector<KeyDecl> all_keys() {
+  std::vector<KeyDecl> keys = kSharedKeys;
+  for (const auto* section : {&manufactory::config_keys(), &sama::config_keys(), &oisp::config_keys(),
+                              &mobiusflow::config_keys()}) {
+    keys.insert(keys.end(), section->begin(), section->end());
+  }
+  return keys;
+}
+
 }  // namespace
 
-const std::vector<KeyDecl>& declared_keys() { return kKeys; }
+const std::vector<KeyDecl>& declared_keys() {
+  static const std::vector<KeyDecl> keys = all_keys();
+  return keys;
+}
 
 const KeyDecl* find_key(std::string_view name) {
-  for (const auto& key : kKeys) {
+  for (const auto& key : declared_keys()) {
     if (key.name == name) return &key;
   }
   return nullptr;
 }
 
 bool is_section(std::string_view name) {
-  for (const auto& key : kKeys) {
+  for (const auto& key : declared_keys()) {
     if (key.name.size() > name.size() && key.name.substr(0, name.size()) == name && key.name[name.size()] == '.') return true;
   }
   return false;
+}
+
+std::string_view section_platform(std::string_view section) {
+  std::string_view owner;
+  bool first = true;
+  for (const auto& key : declared_keys()) {
+    if (!(key.name.size() > section.size() && key.name.substr(0, section.size()) == section && key.name[section.size()] == '.')) {
+      continue;
+    }
+    if (first) owner = key.platform;
+    else if (owner != key.platform) return {};
+    first = false;
+  }
+  return owner;
+}
+
+const std::vector<PlatformDecl>& declared_platforms() { return kPlatforms; }
+
+const PlatformDecl* find_platform(std::string_view name) {
+  for (const auto& p : kPlatforms) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+const PlatformDecl& platform_decl(Platform kind) {
+  for (const auto& p : kPlatforms) {
+    if (p.kind == kind) return p;
+  }
+  return kPlatforms.front();
 }
 
 const char* type_name(KeyType type) {
@@ -203,6 +264,7 @@ const char* type_name(KeyType type) {
     case KeyType::path: return "path";
     case KeyType::secret: return "secret";
     case KeyType::attributes: return "mapping";
+    case KeyType::string_map: return "map";
   }
   return "?";
 }
@@ -214,5 +276,7 @@ namespace mf {
 const char* to_string(OverflowPolicy policy) {
   return policy == OverflowPolicy::drop_oldest ? "drop_oldest" : "reject_new";
 }
+
+const char* to_string(Platform platform) { return config::platform_decl(platform).name.data(); }
 
 }  // namespace mf

@@ -1,7 +1,9 @@
 #pragma once
-// Every configuration key, declared once: name, type, default, description and
-// how its text becomes a typed field. The loader validates from this table and
-// `check-config --keys` documents from it.
+// Every configuration key, declared once: name, type, default, description,
+// the platform it belongs to and how its text becomes a typed field. The
+// loader validates from this table and `check-config --keys` documents from
+// it. Each platform declares its own section in its folder
+// (agent/platforms/<name>/keys.cpp); this file holds the shared keys.
 #include <string_view>
 #include <vector>
 
@@ -10,7 +12,7 @@
 
 namespace mf::config {
 
-enum class KeyType { string, integer, duration, size, choice, url, path, secret, attributes };
+enum class KeyType { string, integer, duration, size, choice, url, path, secret, attributes, string_map };
 
 struct KeyDecl {
   std::string_view name;          // dotted: "collector.url"
@@ -18,11 +20,39 @@ struct KeyDecl {
   std::string_view default_text;  // parsed like user text; empty: no default
   std::string_view doc;
   Status (*apply)(std::string_view text, Config& config);
+  std::string_view platform = {};  // empty: every platform; else the only one that takes it
+  // KeyType::string_map: one entry (attribute -> value), checked where it stands.
+  Status (*apply_entry)(std::string_view name, std::string_view value, Config& config) = nullptr;
+};
+
+class Checker;
+
+// A platform as the configuration knows it: its name, keys and cross-key rules.
+struct PlatformDecl {
+  std::string_view name;
+  Platform kind;
+  std::string_view doc;
+  void (*check)(Checker& checker);  // required keys, secrets, rules between keys
 };
 
 const std::vector<KeyDecl>& declared_keys();
 const KeyDecl* find_key(std::string_view name);
 bool is_section(std::string_view name);
+// The platform the keys of this section belong to; empty when shared.
+std::string_view section_platform(std::string_view section);
 const char* type_name(KeyType type);
+
+const std::vector<PlatformDecl>& declared_platforms();
+const PlatformDecl* find_platform(std::string_view name);
+const PlatformDecl& platform_decl(Platform kind);
+
+// Helpers for the key tables.
+Status set_duration(std::string_view text, Duration& field);
+Status set_size(std::string_view text, std::uint64_t& field);
+Status set_url(std::string_view text, net::Url& field);
+Status set_positive(std::string_view text, std::int64_t& field, std::string_view what);
+Status set_count(std::string_view text, std::uint64_t& field, std::int64_t max = 1'000'000'000);
+Status set_text(std::string_view text, std::string& field, std::string_view what);
+Status set_path(std::string_view text, std::string& field);
 
 }  // namespace mf::config

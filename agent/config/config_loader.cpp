@@ -7,6 +7,7 @@
 #include <map>
 
 #include "agent/common/rapidjson.hpp"
+#include "agent/config/checker.hpp"
 #include "agent/config/config_keys.hpp"
 #include "agent/config/file_access.hpp"
 #include "agent/config/suggest.hpp"
@@ -80,7 +81,7 @@ bool write_json(const YAML::Node& node, rapidjson::Writer<rapidjson::StringBuffe
   }
 }
 
-class Loader {
+class Loader final : public Checker {
  public:
   Loader(std::string file, const EnvLookup& env) : file_(std::move(file)), env_(env) {}
 
@@ -93,19 +94,37 @@ class Loader {
                                          "; fix the indentation or quoting on that line");
     }
     apply_defaults();
+    loaded_.config.source_path = file_;
     if (!root.IsMap()) {
       const std::string what = root.IsNull() ? "is empty" : std::string("holds ") + describe(root);
       return fail(ErrorKind::config, file_ + ":1:1: the file " + what +
                                          "; it must be a mapping with at least org_id, project_id and project_key");
     }
+    choose_platform(root);
     walk_mapping(root, "");
     validate_together();
     if (!errors_.empty()) return fail(ErrorKind::config, joined_errors());
-    loaded_.config.source_path = file_;
     return std::move(loaded_);
   }
 
  private:
+  // The platform decides which keys are allowed, so it is read before the rest.
+  void choose_platform(const YAML::Node& root) {
+    const YAML::Node platform = root["platform"];
+    if (!platform.IsDefined() || !platform.IsScalar()) return;
+    if (const PlatformDecl* p = find_platform(platform.Scalar())) loaded_.config.platform = p->kind;
+  }
+
+  std::string_view platform_name() const { return platform_decl(loaded_.config.platform).name; }
+
+  // A key (or section) of another platform: refused, naming both.
+  bool belongs_elsewhere(std::string_view owner, const std::string& name, const YAML::Mark& mark) {
+    if (owner.empty() || owner == platform_name()) return false;
+    error_at(mark, "'" + name + "' belongs to platform " + std::string(owner) + ", and this file is for platform " +
+                       std::string(platform_name()) + "; remove it, or set `platform: " + std::string(owner) + "`");
+    return true;
+  }
+
   void apply_defaults() {
     for (const auto& key : declared_keys()) {
       if (key.default_text.empty()) continue;
@@ -136,6 +155,7 @@ class Loader {
 
   void visit(const std::string& name, const YAML::Node& key_node, const YAML::Node& value) {
     if (is_section(name)) {
+      if (belongs_elsewhere(section_platform(name), name, key_node.Mark())) return;
       if (value.IsNull()) return;
       if (!value.IsMap()) {
         error_at(value.Mark(), "'" + name + "' must be a mapping of keys, not " + describe(value));
@@ -149,7 +169,9 @@ class Loader {
       error_at(key_node.Mark(), unknown_key_message(name));
       return;
     }
+    if (belongs_elsewhere(key->platform, name, key_node.Mark())) return;
     if (key->type == KeyType::attributes) return visit_attributes(*key, value);
+    if (key->type == KeyType::string_map) return visit_string_map(*key, value);
     if (!value.IsScalar()) {
       error_at(value.Mark(), "'" + name + "' must be a single " + type_name(key->type) + " value, not " + describe(value));
       return;
@@ -158,7 +180,34 @@ class Loader {
       error_at(value.Mark(), "'" + name + "' must be a number, not a quoted string; remove the quotes");
       return;
     }
+    values_[name] = value.Scalar();
     if (auto ok = key->apply(value.Scalar(), loaded_.config); !ok) error_at(value.Mark(), ok.error().message);
+  }
+
+  // name -> text, each entry checked where it stands.
+  void visit_string_map(const KeyDecl& key, const YAML::Node& value) {
+    if (value.IsNull()) return;
+    if (!value.IsMap()) {
+      error_at(value.Mark(), "'" + std::string(key.name) + "' must be a mapping of attribute names to values, not " +
+                                 describe(value));
+      return;
+    }
+    std::map<std::string, YAML::Mark> seen;
+    for (const auto& kv : value) {
+      if (!kv.first.IsScalar() || !kv.second.IsScalar()) {
+        error_at(kv.first.Mark(), "each entry of '" + std::string(key.name) + "' must be `name: value`");
+        continue;
+      }
+      const std::string& entry = kv.first.Scalar();
+      if (auto [it, inserted] = seen.emplace(entry, kv.first.Mark()); !inserted) {
+        error_at(kv.first.Mark(), "'" + std::string(key.name) + "." + entry + "' is set twice (first at line " +
+                                      std::to_string(it->second.line + 1) + "); keep one");
+        continue;
+      }
+      if (auto ok = key.apply_entry(entry, kv.second.Scalar(), loaded_.config); !ok) {
+        error_at(kv.second.Mark(), ok.error().message);
+      }
+    }
   }
 
   void visit_attributes(const KeyDecl& key, const YAML::Node& value) {
@@ -195,26 +244,80 @@ class Loader {
     return it == marks_.end() ? YAML::Mark::null_mark() : it->second;
   }
 
-  void require(const std::string& name, bool present, const std::string& example) {
-    if (!present) errors_.push_back(file_ + ": '" + name + "' is missing; add e.g. `" + example + "`");
+  // ---- Checker, for the platforms' checks
+  Config& config() override { return loaded_.config; }
+  bool has(std::string_view key) const override { return marks_.count(std::string(key)) > 0; }
+  std::string value(std::string_view key) const override {
+    auto it = values_.find(std::string(key));
+    return it == values_.end() ? std::string() : it->second;
+  }
+  void error(std::string_view key, const std::string& message) override { error_at(mark_of(std::string(key)), message); }
+  void warn(const std::string& message) override { loaded_.warnings.push_back(message); }
+  void require(std::string_view key, std::string_view example) override {
+    if (!has(key)) {
+      errors_.push_back(file_ + ": '" + std::string(key) + "' is missing; add e.g. `" + std::string(example) + "`");
+    }
+  }
+  void check_readable(std::string_view key, const std::string& path) override {
+    if (auto text = read_text_file(path, key); !text) error(key, text.error().message);
+  }
+
+  bool resolve_secret(std::string_view what, std::string_view inline_key, std::string_view file_key,
+                      std::string_view env_name, Secret& out, std::string& source) override {
+    const bool in_file = has(inline_key);
+    const bool from_file = has(file_key);
+    if (in_file && from_file) {
+      error(file_key, "set either " + std::string(inline_key) + " or " + std::string(file_key) + ", not both");
+      return false;
+    }
+    if (in_file) {
+      const std::string text = value(inline_key);
+      if (text.empty()) {
+        error(inline_key, std::string(inline_key) + " is empty");
+        return false;
+      }
+      out = Secret(text);
+      source = "config file";
+      warn_if_exposed(file_, "config file");
+      return true;
+    }
+    if (from_file) {
+      const std::string path = value(file_key);
+      auto text = read_text_file(path, file_key);
+      if (!text) {
+        error(file_key, text.error().message);
+        return false;
+      }
+      std::string secret = *text;
+      while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+      if (secret.empty()) {
+        error(file_key, std::string(file_key) + " '" + path + "' is empty");
+        return false;
+      }
+      out = Secret(std::move(secret));
+      source = std::string(file_key) + " " + path;
+      warn_if_exposed(path, file_key);
+      return true;
+    }
+    if (auto env = env_(env_name); env && !env->empty()) {
+      out = Secret(*env);
+      source = std::string(env_name);
+      return true;
+    }
+    errors_.push_back(file_ + ": no " + std::string(what) + ": add `" + std::string(inline_key) + ": \"...\"`, or `" +
+                      std::string(file_key) + ": /path/to/file`, or set the environment variable " + std::string(env_name));
+    return false;
   }
 
   void validate_together() {
     auto& c = loaded_.config;
-    require("org_id", marks_.count("org_id") > 0, "org_id: \"your-org-id\"");
-    require("project_id", marks_.count("project_id") > 0, "project_id: 12345");
-    resolve_project_key();
+    const Platform p = c.platform;
+    const bool streams = p == Platform::manufactory || p == Platform::sama;
+    choose_state_directory();
+    platform_decl(p).check(*this);
     check_url("collector.url", c.collector.url, false);
-    check_url("collector.ws_url", c.collector.ws_url, true);
-    if (!c.collector.ca_file.empty()) {
-      if (auto text = read_text_file(c.collector.ca_file, "collector.ca_file"); !text) {
-        error_at(mark_of("collector.ca_file"), text.error().message);
-      }
-    }
-    if (c.session.reauth_before >= c.session.ttl) {
-      error_at(mark_of("session.reauth_before"), "session.reauth_before must be shorter than session.ttl (" +
-                                                     std::to_string(c.session.ttl.count()) + " ms)");
-    }
+    if (streams) check_url("collector.ws_url", c.collector.ws_url, true);
+    if (!c.collector.ca_file.empty()) check_readable("collector.ca_file", c.collector.ca_file);
     if (c.collector.connect_timeout.count() == 0 || c.collector.request_timeout.count() == 0) {
       errors_.push_back(file_ + ": collector time-outs must be longer than 0");
     }
@@ -222,6 +325,7 @@ class Loader {
       error_at(mark_of("buffer.max_bytes"), "buffer.max_bytes must be at least 64KiB (one event of the largest size)");
     }
     if (!c.buffer.path.empty()) check_absolute("buffer.path", c.buffer.path);
+    check_absolute("state_directory", c.state_directory);
     if (c.buffer.sync_interval.count() == 0) {
       error_at(mark_of("buffer.sync_interval"), "buffer.sync_interval must be longer than 0; for an fsync per event, "
                                                 "set buffer.sync: always");
@@ -242,6 +346,14 @@ class Loader {
     }
   }
 
+  // Under systemd, StateDirectory= hands us the path unless the file names one.
+  void choose_state_directory() {
+    if (has("state_directory")) return;
+    if (auto dir = env_("STATE_DIRECTORY"); dir && !dir->empty()) {
+      loaded_.config.state_directory = dir->substr(0, dir->find(':'));
+    }
+  }
+
   void check_absolute(const std::string& name, const std::string& path) {
     if (path.empty() || path.front() != '/') error_at(mark_of(name), name + " must be an absolute path");
   }
@@ -255,39 +367,6 @@ class Loader {
       error_at(mark_of(name), name + " uses plain " + plain + " to '" + url.host + "'; unencrypted connections are allowed "
                               "only to loopback hosts: use " + secure + "://");
     }
-  }
-
-  void resolve_project_key() {
-    auto& c = loaded_.config;
-    const bool in_file = marks_.count("project_key") > 0;
-    const bool from_file = marks_.count("project_key_file") > 0;
-    if (in_file && from_file) {
-      error_at(mark_of("project_key_file"), "set either project_key or project_key_file, not both");
-      return;
-    }
-    if (in_file) {
-      if (c.project_key.empty()) error_at(mark_of("project_key"), "project_key is empty");
-      warn_if_exposed(file_, "config file");
-      return;
-    }
-    if (from_file) {
-      auto text = read_text_file(c.project_key_file, "project_key_file");
-      if (!text) return error_at(mark_of("project_key_file"), text.error().message);
-      std::string key = *text;
-      while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ')) key.pop_back();
-      if (key.empty()) return error_at(mark_of("project_key_file"), "project_key_file '" + c.project_key_file + "' is empty");
-      c.project_key = Secret(std::move(key));
-      c.project_key_source = "project_key_file " + c.project_key_file;
-      warn_if_exposed(c.project_key_file, "project_key_file");
-      return;
-    }
-    if (auto key = env_("MANUFACTORY_PROJECT_KEY"); key && !key->empty()) {
-      c.project_key = Secret(*key);
-      c.project_key_source = "MANUFACTORY_PROJECT_KEY";
-      return;
-    }
-    errors_.push_back(file_ + ": no project key: add `project_key: \"...\"`, or `project_key_file: /path/to/key`, "
-                              "or set the environment variable MANUFACTORY_PROJECT_KEY");
   }
 
   void warn_if_exposed(const std::string& path, std::string_view what) {
@@ -304,6 +383,7 @@ class Loader {
   const EnvLookup& env_;
   Loaded loaded_;
   std::map<std::string, YAML::Mark> marks_;
+  std::map<std::string, std::string> values_;  // scalars as written, for the platforms' checks
   std::vector<std::string> errors_;
 };
 

@@ -8,11 +8,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
-#include "agent/auth/manufactory_authenticator.hpp"
 #include "agent/buffer/disk_buffer.hpp"
 #include "agent/buffer/memory_buffer.hpp"
 #include "agent/common/asio_scheduler.hpp"
 #include "agent/common/log.hpp"
+#include "agent/common/wall_clock.hpp"
 #include "agent/common/units.hpp"
 #include "agent/config/config_loader.hpp"
 #include "agent/daemon/dead_letter.hpp"
@@ -22,6 +22,7 @@
 #include "agent/ingest/ingest.hpp"
 #include "agent/net/unix_line_server.hpp"
 #include "agent/net/websocketpp/websocketpp_transport.hpp"
+#include "agent/platforms/platform.hpp"
 #include "agent/uplink/uplink.hpp"
 
 namespace mf::daemon {
@@ -66,12 +67,11 @@ ingest::Limits ingest_limits(const Config& c) {
 
 uplink::UplinkSettings uplink_settings(const Config& c) {
   uplink::UplinkSettings s;
-  s.link.ws_url = c.collector.ws_url;
   s.link.connection.request_timeout = c.collector.request_timeout;
+  s.link.connection.keepalive_interval = c.uplink.ping_interval;
   s.link.window = c.uplink.window;
-  s.link.reauth_before = c.session.reauth_before;
   s.link.backoff = {c.uplink.backoff_base, c.uplink.backoff_cap, c.uplink.backoff_reset};
-  s.link.auth_refused_retry = c.uplink.auth_refused_retry;
+  s.link.credential = {c.session.reauth_before, s.link.backoff, c.uplink.auth_refused_retry};
   s.max_connections = c.uplink.max_connections;
   s.idle_timeout = c.uplink.idle_timeout;
   s.fair_share = c.uplink.fair_share;
@@ -100,18 +100,18 @@ class Daemon final : public ingest::ActorDirectory {
         scheduler_(scheduler),
         started_at_(scheduler_.now()),
         http_(io_, tls, {config_.collector.connect_timeout, config_.collector.request_timeout, config_.collector.max_response_bytes}),
-        authenticator_(http_, scheduler_,
-                       {config_.collector.url, config_.org_id, config_.project_id, config_.project_key, config_.session.ttl}),
+        platform_(platforms::make_platform(config_, {scheduler_, clock_, http_, counters_})),
         transport_(net::make_websocketpp_transport(
             io_, tls, {config_.collector.connect_timeout, config_.collector.max_message_bytes, config_.uplink.ping_interval, config_.collector.request_timeout})),
         buffer_(std::move(buffer)),
         dead_letter_(config_.buffer.dead_letter),
-        uplink_({scheduler_, random_, authenticator_, *transport_, *buffer_, counters_,
+        uplink_({scheduler_, random_, *buffer_, counters_, tallies_,
                  [this](const std::string& actor, const std::string& event, const std::string& reason) {
                    dead_letter_.append(actor, event, reason);
-                 }},
-                uplink_settings(config_)),
-        ingest_(*buffer_, *this, counters_, config_.actor_json, ingest_limits(config_)),
+                 },
+                 transport_.get()},
+                uplink_settings(config_), *platform_),
+        ingest_(*buffer_, *this, counters_, clock_, platform_->event_policy(), config_.actor_json, ingest_limits(config_)),
         ingest_server_(io_, line_server("ingest", config_.ingest.socket, config_, inherited),
                        [this](std::string_view line) { return ingest_.handle_line(line); },
                        [this](std::size_t max) { return ingest_.overlong_reply(max); }),
@@ -128,8 +128,8 @@ class Daemon final : public ingest::ActorDirectory {
   int run() {
     if (auto ok = ingest_server_.start(); !ok) return fail_start(ok.error());
     if (auto ok = control_server_.start(); !ok) return fail_start(ok.error());
-    log::info("manufactory-agent {} running: ingest {}, collector {}", MF_VERSION, config_.ingest.socket,
-              config_.collector.ws_url.to_string());
+    log::info("manufactory-agent {} running: platform {}, ingest {}, collector {}", MF_VERSION, platform_->name(),
+              config_.ingest.socket, config_.collector.url.to_string());
     // Actors from the disk buffer come back whatever uplink.max_actors says: their events were accepted.
     for (const auto& actor_json : buffer_->actors_with_events()) on_buffered(register_actor(actor_json));
     // Ready means: config valid, sockets listening. The network may come later.
@@ -205,7 +205,8 @@ class Daemon final : public ingest::ActorDirectory {
   }
 
   std::string one_line_status() const {
-    return std::string(draining_ ? "draining: " : "") + std::to_string(uplink_.connected_actors()) + " actors connected, " +
+    const char* open = platform_->link_per_actor() ? " actors connected, " : " connections open, ";
+    return std::string(draining_ ? "draining: " : "") + std::to_string(uplink_.open_links()) + open +
            std::to_string(buffer_->stats().events) + " events buffered, " + std::to_string(counters_.events_acked) +
            " delivered";
   }
@@ -221,7 +222,9 @@ class Daemon final : public ingest::ActorDirectory {
     s.uptime = std::chrono::duration_cast<Duration>(scheduler_.now() - started_at_);
     s.counters = counters_;
     s.buffer = buffer_->stats();
-    s.connected_actors = uplink_.connected_actors();
+    s.platform = std::string(platform_->name());
+    s.connected_actors = uplink_.open_links();
+    s.credential_expires_in = uplink_.next_credential_expiry();
     s.ingest_clients = ingest_server_.clients();
     s.actors = uplink_.status();
     return s;
@@ -294,7 +297,8 @@ class Daemon final : public ingest::ActorDirectory {
 
   bool needs_restart(const Config& next) const {
     const Config& c = config_;
-    return next.org_id != c.org_id || next.project_id != c.project_id || next.project_key != c.project_key ||
+    return next.platform != c.platform || next.org_id != c.org_id || next.project_id != c.project_id ||
+           next.project_key != c.project_key ||
            next.collector.url.to_string() != c.collector.url.to_string() ||
            next.collector.ws_url.to_string() != c.collector.ws_url.to_string() || next.actor_json != c.actor_json ||
            next.ingest.socket != c.ingest.socket || next.session.ttl != c.session.ttl ||
@@ -306,13 +310,15 @@ class Daemon final : public ingest::ActorDirectory {
   boost::asio::io_context& io_;
   AsioScheduler& scheduler_;
   SystemRandom random_;
+  SystemWallClock clock_;
   TimePoint started_at_;
   TimePoint drain_started_{};
+  Counters counters_;
+  uplink::Tallies tallies_;
   net::HttpClient http_;
-  auth::ManufactoryAuthenticator authenticator_;
+  std::unique_ptr<platforms::Platform> platform_;
   std::unique_ptr<net::WsTransport> transport_;
   std::unique_ptr<buffer::EventBuffer> buffer_;
-  Counters counters_;
   DeadLetterFile dead_letter_;
   uplink::Uplink uplink_;
   ingest::Ingest ingest_;

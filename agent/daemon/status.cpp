@@ -32,12 +32,16 @@ std::string status_json(const StatusSnapshot& s) {
   w.String(MF_VERSION);
   w.Key("state");
   w.String(s.state.c_str());
+  w.Key("platform");
+  w.String(s.platform.c_str());
   counter(w, "uptime_s", seconds_of(s.uptime));
   counter(w, "events_accepted", s.counters.events_accepted);
   counter(w, "events_acked", s.counters.events_acked);
   counter(w, "events_dropped", s.counters.events_dropped);
   counter(w, "events_refused", s.counters.events_refused);
   counter(w, "events_rejected", s.counters.events_rejected);
+  counter(w, "events_poisoned", s.counters.events_poisoned);
+  counter(w, "attributes_left_out", s.counters.attributes_left_out);
   counter(w, "events_in_flight", s.buffer.leased);
   counter(w, "buffer_events", s.buffer.events);
   counter(w, "buffer_bytes", s.buffer.bytes);
@@ -49,7 +53,13 @@ std::string status_json(const StatusSnapshot& s) {
   }
   counter(w, "reconnects", s.counters.reconnects);
   counter(w, "reauths", s.counters.reauths);
+  counter(w, "logins", s.counters.logins);
+  counter(w, "refreshes", s.counters.refreshes);
+  counter(w, "refreshes_refused", s.counters.refreshes_refused);
   counter(w, "auth_failures", s.counters.auth_failures);
+  counter(w, "requests", s.counters.requests);
+  counter(w, "rate_limited", s.counters.rate_limited);
+  if (s.credential_expires_in) counter(w, "credential_expires_in_s", seconds_of(*s.credential_expires_in));
   counter(w, "connected_actors", s.connected_actors);
   counter(w, "ingest_clients", s.ingest_clients);
   w.Key("actors");
@@ -61,15 +71,11 @@ std::string status_json(const StatusSnapshot& s) {
     w.RawValue(a.actor_json.c_str(), a.actor_json.size(), rapidjson::kObjectType);
     w.Key("state");
     w.String(uplink::to_string(a.state));
-    if (a.actor_profile_id) {
-      w.Key("actor_profile_id");
-      w.Int64(*a.actor_profile_id);
-    }
     counter(w, "acked", a.acked);
     counter(w, "rejected", a.rejected);
     counter(w, "waiting", a.waiting);
     counter(w, "in_flight", a.in_flight);
-    if (a.session_expires_in) counter(w, "session_expires_in_s", seconds_of(*a.session_expires_in));
+    if (a.credential_expires_in) counter(w, "session_expires_in_s", seconds_of(*a.credential_expires_in));
     w.EndObject();
   }
   w.EndArray();
@@ -84,8 +90,9 @@ Expected<std::string> status_text(std::string_view text) {
   char line[512];
   std::string out;
   const char* state = json::find_string(d, "state");
-  std::snprintf(line, sizeof line, "manufactory-agent %s: %s, up %" PRIu64 "s\n", json::find_string(d, "version"),
-                state != nullptr ? state : "?", get(d, "uptime_s"));
+  const char* platform = json::find_string(d, "platform");
+  std::snprintf(line, sizeof line, "manufactory-agent %s: %s, platform %s, up %" PRIu64 "s\n", json::find_string(d, "version"),
+                state != nullptr ? state : "?", platform != nullptr ? platform : "?", get(d, "uptime_s"));
   out += line;
   std::snprintf(line, sizeof line,
                 "events: %" PRIu64 " accepted, %" PRIu64 " delivered, %" PRIu64 " in flight, %" PRIu64 " rejected by the collector, "
@@ -105,10 +112,26 @@ Expected<std::string> status_text(std::string_view text) {
   std::snprintf(line, sizeof line, "\n");
   out += line;
   std::snprintf(line, sizeof line,
-                "collector: %" PRIu64 " actors connected, %" PRIu64 " reconnects, %" PRIu64 " re-authentications, %" PRIu64
-                " authentication failures\n",
-                get(d, "connected_actors"), get(d, "reconnects"), get(d, "reauths"), get(d, "auth_failures"));
+                "collector: %" PRIu64 " connections open, %" PRIu64 " reconnects, %" PRIu64 " requests, %" PRIu64
+                " rate-limited\n",
+                get(d, "connected_actors"), get(d, "reconnects"), get(d, "requests"), get(d, "rate_limited"));
   out += line;
+  std::string expiry = "no credential";
+  if (const auto* e = json::find(d, "credential_expires_in_s"); e != nullptr && e->IsUint64()) {
+    expiry = "the next expires in " + std::to_string(e->GetUint64()) + "s";
+  }
+  std::snprintf(line, sizeof line,
+                "credentials: %" PRIu64 " logins, %" PRIu64 " refreshes (%" PRIu64 " refused), %" PRIu64
+                " renewals in all, %" PRIu64 " failures; %s\n",
+                get(d, "logins"), get(d, "refreshes"), get(d, "refreshes_refused"), get(d, "reauths"),
+                get(d, "auth_failures"), expiry.c_str());
+  out += line;
+  if (get(d, "events_poisoned") > 0 || get(d, "attributes_left_out") > 0) {
+    std::snprintf(line, sizeof line, "also: %" PRIu64 " events given up after losing the connection each time, %" PRIu64
+                                     " attributes left out (unmapped)\n",
+                  get(d, "events_poisoned"), get(d, "attributes_left_out"));
+    out += line;
+  }
   if (const auto* actors = json::find(d, "actors"); actors != nullptr && actors->IsArray()) {
     for (const auto& a : actors->GetArray()) {
       const auto* actor = json::find(a, "actor");

@@ -1,6 +1,7 @@
 #pragma once
 // The daemon's status as one JSON line (the control socket's answer), and the
 // human-readable form `manufactory-agent status` prints. No secrets in either.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,10 +14,12 @@ namespace mf::daemon {
 
 struct StatusSnapshot {
   std::string state;  // "running", "draining"
+  std::string platform;
   Duration uptime{};
   Counters counters;
   buffer::BufferStats buffer;
-  std::size_t connected_actors = 0;
+  std::size_t connected_actors = 0;  // connections open (Manufactory: one per actor)
+  std::optional<Duration> credential_expires_in;  // the soonest, across links
   std::size_t ingest_clients = 0;
   std::vector<uplink::ActorStatus> actors;
 };

@@ -37,6 +37,11 @@ Expected<std::string> normalize_attributes(std::string_view json_text, std::stri
 }
 
 Expected<std::string> normalize_attributes(const rapidjson::Value& value, std::string_view what) {
+  if (auto ok = check_attributes(value, what); !ok) return fail(ok.error());
+  return json::to_string(value);
+}
+
+Status check_attributes(const rapidjson::Value& value, std::string_view what) {
   if (!value.IsObject()) {
     return fail(ErrorKind::invalid_input,
                 std::string(what) + " must be a JSON object of attributes, not " + json::describe_type(value));
@@ -44,8 +49,7 @@ Expected<std::string> normalize_attributes(const rapidjson::Value& value, std::s
   if (value.MemberCount() == 0) {
     return fail(ErrorKind::invalid_input, std::string(what) + " has no attributes: give at least one, e.g. {\"name\":\"value\"}");
   }
-  if (auto ok = validate_names(value, what); !ok) return fail(ok.error());
-  return json::to_string(value);
+  return validate_names(value, what);
 }
 
 }  // namespace mf::event

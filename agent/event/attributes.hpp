@@ -23,5 +23,7 @@ bool is_valid_attribute_name(std::string_view name);
 Expected<std::string> normalize_attributes(std::string_view json_text, std::string_view what, const Limits& limits);
 // The same for a value already parsed within limits (no second parse).
 Expected<std::string> normalize_attributes(const rapidjson::Value& value, std::string_view what);
+// The checks alone: a non-empty object of valid names.
+Status check_attributes(const rapidjson::Value& value, std::string_view what);
 
 }  // namespace mf::event

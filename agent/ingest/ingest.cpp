@@ -39,27 +39,51 @@ std::string error_reply(std::string_view message) {
   return std::string(b.GetString(), b.GetSize());
 }
 
-Expected<ParsedLine> parse_line(std::string_view line, const Limits& limits) {
+Expected<ParsedLine> parse_line(std::string_view line, const Limits& limits, const EventPolicy* policy) {
   json::ScratchDocument scratch;
   if (auto ok = scratch.parse(line, {limits.max_event_bytes, limits.max_depth}); !ok) {
     return fail(ErrorKind::invalid_input, "event is " + ok.error().message);
   }
   const auto envelope = as_envelope(scratch.root());
-  if (!envelope) {
-    auto attributes = event::normalize_attributes(scratch.root(), "event");
-    if (!attributes) return fail(attributes.error());
-    return ParsedLine{std::nullopt, std::move(*attributes)};
+  ParsedLine parsed;
+  if (envelope) {
+    auto actor = event::normalize_attributes(envelope->actor, "actor");
+    if (!actor) return fail(actor.error());
+    parsed.actor_json = std::move(*actor);
   }
-  auto actor = event::normalize_attributes(envelope->actor, "actor");
-  if (!actor) return fail(actor.error());
-  auto attributes = event::normalize_attributes(envelope->attributes, "event");
-  if (!attributes) return fail(attributes.error());
-  return ParsedLine{std::move(*actor), std::move(*attributes)};
+  const rapidjson::Value& attributes = envelope ? envelope->attributes : scratch.root();
+  if (auto ok = event::check_attributes(attributes, "event"); !ok) return fail(ok.error());
+  std::vector<std::string_view> leave_out;
+  if (policy != nullptr) {
+    std::vector<std::string_view> names;
+    names.reserve(attributes.MemberCount());
+    for (auto it = attributes.MemberBegin(); it != attributes.MemberEnd(); ++it) {
+      names.emplace_back(it->name.GetString(), it->name.GetStringLength());
+    }
+    if (auto ok = policy->admit(names, leave_out); !ok) return fail(ok.error());
+    if (leave_out.size() >= names.size()) {
+      return fail(ErrorKind::invalid_input, "none of the event's attributes can be delivered; see the key named above");
+    }
+  }
+  parsed.attributes_json = json::to_string_without(attributes, leave_out);
+  parsed.left_out = leave_out.size();
+  if (policy != nullptr && parsed.attributes_json.size() > policy->max_attributes_bytes()) {
+    return fail(ErrorKind::invalid_input, "the event's attributes take " + std::to_string(parsed.attributes_json.size()) +
+                                              " bytes as JSON; the platform carries at most " +
+                                              std::to_string(policy->max_attributes_bytes()));
+  }
+  return parsed;
 }
 
-Ingest::Ingest(buffer::EventBuffer& buffer, ActorDirectory& actors, Counters& counters,
-               std::string default_actor_json, Limits limits)
-    : buffer_(buffer), actors_(actors), counters_(counters), default_actor_json_(std::move(default_actor_json)), limits_(limits) {}
+Ingest::Ingest(buffer::EventBuffer& buffer, ActorDirectory& actors, Counters& counters, const WallClock& clock,
+               const EventPolicy& policy, std::string default_actor_json, Limits limits)
+    : buffer_(buffer),
+      actors_(actors),
+      counters_(counters),
+      clock_(clock),
+      policy_(policy),
+      default_actor_json_(std::move(default_actor_json)),
+      limits_(limits) {}
 
 std::string Ingest::refuse(const std::string& why) {
   ++counters_.events_refused;
@@ -67,20 +91,35 @@ std::string Ingest::refuse(const std::string& why) {
   return error_reply(why);
 }
 
-std::string Ingest::handle_line(std::string_view line) {
-  auto parsed = parse_line(line, limits_);
-  if (!parsed) return refuse(parsed.error().message);
-  if (!parsed->actor_json && default_actor_json_.empty()) {
-    return refuse("event names no actor and the config has no default `actor`; send {\"actor\":{...},\"attributes\":{...}}");
+Expected<std::string> Ingest::actor_of(ParsedLine& parsed) const {
+  switch (policy_.actors()) {
+    case Actors::none: return kNoActor;
+    case Actors::optional:
+      if (parsed.actor_json) return std::move(*parsed.actor_json);
+      return default_actor_json_.empty() ? kNoActor : default_actor_json_;
+    case Actors::required: break;
   }
-  const auto known = actors_.actor_id(parsed->actor_json ? *parsed->actor_json : default_actor_json_);
+  if (parsed.actor_json) return std::move(*parsed.actor_json);
+  if (default_actor_json_.empty()) {
+    return fail(ErrorKind::invalid_input, "event names no actor and the config has no default `actor`; send "
+                                          "{\"actor\":{...},\"attributes\":{...}}");
+  }
+  return default_actor_json_;
+}
+
+std::string Ingest::handle_line(std::string_view line) {
+  auto parsed = parse_line(line, limits_, &policy_);
+  if (!parsed) return refuse(parsed.error().message);
+  auto actor_json = actor_of(*parsed);
+  if (!actor_json) return refuse(actor_json.error().message);
+  const auto known = actors_.actor_id(*actor_json);
   if (!known) {
     return refuse("too many distinct actors (uplink.max_actors is " + std::to_string(actors_.max_actors()) +
                   "); the event's actor would be one more. Raise uplink.max_actors if this device really speaks for "
                   "that many");
   }
   const buffer::ActorId actor = *known;
-  auto pushed = buffer_.push(actor, std::move(parsed->attributes_json));
+  auto pushed = buffer_.push(actor, std::move(parsed->attributes_json), clock_.now_ms());
   if (pushed.dropped > 0) {
     counters_.events_dropped += pushed.dropped;
     // Warned at a limited rate: the first drop, then each time the total doubles.
@@ -92,6 +131,7 @@ std::string Ingest::handle_line(std::string_view line) {
   }
   if (!pushed.accepted) return refuse(pushed.reason);
   ++counters_.events_accepted;
+  counters_.attributes_left_out += parsed->left_out;
   actors_.on_buffered(actor);
   return ok_reply();
 }

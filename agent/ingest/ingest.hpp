@@ -10,8 +10,10 @@
 #include <string_view>
 
 #include "agent/buffer/event_buffer.hpp"
-#include "agent/common/expected.hpp"
 #include "agent/common/counters.hpp"
+#include "agent/common/expected.hpp"
+#include "agent/common/wall_clock.hpp"
+#include "agent/ingest/event_policy.hpp"
 
 namespace mf::ingest {
 
@@ -20,12 +22,18 @@ struct Limits {
   int max_depth = 32;
 };
 
+// The actor of events that have none (platforms without actors, or an event
+// without one where actors are optional).
+inline const std::string kNoActor = "{}";
+
 struct ParsedLine {
   std::optional<std::string> actor_json;  // from an envelope; else the default actor
   std::string attributes_json;            // compact, validated
+  std::size_t left_out = 0;               // attributes the policy removed
 };
 
-Expected<ParsedLine> parse_line(std::string_view line, const Limits& limits);
+// With a policy, the attribute names are put to it (and some may be left out).
+Expected<ParsedLine> parse_line(std::string_view line, const Limits& limits, const EventPolicy* policy = nullptr);
 
 // Where events go once parsed: the daemon connects this to the uplink.
 class ActorDirectory {
@@ -39,8 +47,8 @@ class ActorDirectory {
 
 class Ingest {
  public:
-  Ingest(buffer::EventBuffer& buffer, ActorDirectory& actors, Counters& counters, std::string default_actor_json,
-         Limits limits);
+  Ingest(buffer::EventBuffer& buffer, ActorDirectory& actors, Counters& counters, const WallClock& clock,
+         const EventPolicy& policy, std::string default_actor_json, Limits limits);
 
   std::string handle_line(std::string_view line);
   std::string overlong_reply(std::size_t max_line_bytes);
@@ -49,10 +57,14 @@ class Ingest {
 
  private:
   std::string refuse(const std::string& why);
+  // The actor the event goes under, or the refusal.
+  Expected<std::string> actor_of(ParsedLine& parsed) const;
 
   buffer::EventBuffer& buffer_;
   ActorDirectory& actors_;
   Counters& counters_;
+  const WallClock& clock_;
+  const EventPolicy& policy_;
   std::string default_actor_json_;
   Limits limits_;
   std::uint64_t next_drop_warning_ = 1;

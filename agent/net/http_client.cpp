@@ -7,6 +7,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <cctype>
+
 #include "agent/common/units.hpp"
 
 namespace mf::net {
@@ -136,6 +138,11 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     out.status = static_cast<int>(res.result_int());
     out.body = std::move(res.body());
     if (auto it = res.find(http::field::retry_after); it != res.end()) out.retry_after = std::string(it->value());
+    for (const auto& field : res) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
     beast::error_code ignored;
     beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     finish(std::move(out));

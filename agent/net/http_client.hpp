@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -27,6 +28,15 @@ struct HttpResponse {
   int status = 0;
   std::string body;
   std::optional<std::string> retry_after;
+  std::vector<std::pair<std::string, std::string>> headers;  // names in lower case, in the order received
+
+  // The first header of that (lower-case) name, or nullptr.
+  const std::string* header(std::string_view lower_name) const {
+    for (const auto& [name, value] : headers) {
+      if (name == lower_name) return &value;
+    }
+    return nullptr;
+  }
 };
 
 struct HttpOptions {

@@ -1,8 +1,9 @@
 #include "agent/uplink/connection.hpp"
 
+#include <algorithm>
+
 #include "agent/common/log.hpp"
 #include "agent/common/units.hpp"
-#include "agent/uplink/messages.hpp"
 
 namespace mf::uplink {
 
@@ -10,8 +11,7 @@ const char* to_string(ConnectionState state) {
   switch (state) {
     case ConnectionState::idle: return "idle";
     case ConnectionState::connecting: return "connecting";
-    case ConnectionState::greeting: return "greeting";
-    case ConnectionState::pairing: return "pairing";
+    case ConnectionState::handshaking: return "handshaking";
     case ConnectionState::streaming: return "streaming";
     case ConnectionState::closing: return "closing";
     case ConnectionState::closed: return "closed";
@@ -20,31 +20,37 @@ const char* to_string(ConnectionState state) {
 }
 
 Connection::Connection(net::WsTransport& transport, Scheduler& scheduler, ConnectionObserver& observer,
-                       ConnectionOptions options)
+                       ConnectionOptions options, std::unique_ptr<StreamProtocol> protocol)
     : transport_(transport),
       scheduler_(scheduler),
       observer_(observer),
       options_(options),
-      timer_(scheduler.make_timer()) {}
+      protocol_(std::move(protocol)),
+      positional_(protocol_->positional()),
+      timer_(scheduler.make_timer()),
+      keepalive_timer_(scheduler.make_timer()) {}
 
 Connection::~Connection() = default;
 
-void Connection::start(const net::Url& ws_url, const auth::Session& session) {
+void Connection::start(const net::Url& url) {
   if (state_ != ConnectionState::idle) return;
   state_ = ConnectionState::connecting;
-  host_ = ws_url.host_for_header();
-  pair_text_ = pair_message(session);
+  host_ = url.host_for_header();
   net::WsConnection::Handlers handlers;
   handlers.on_open = [this] { on_open(); };
   handlers.on_message = [this](std::string text) { on_message(std::move(text)); };
   handlers.on_closed = [this](const Error& why) { on_transport_closed(why); };
-  ws_ = transport_.connect(ws_url, std::move(handlers));
+  ws_ = transport_.connect(url, std::move(handlers));
 }
 
-bool Connection::send_event(std::string_view attributes_json) {
+bool Connection::send_event(const OutgoingEvent& event) {
   if (state_ != ConnectionState::streaming) return false;
-  ws_->send(event_message(attributes_json));
-  if (in_flight_++ == 0) expect_replies();
+  message_.clear();
+  protocol_->encode(event, message_);
+  ws_->send(message_);
+  if (positional_) sent_.push_back(event.seq);
+  else sent_ids_.insert(event.seq);
+  if (in_flight() == 1) expect_replies();
   return true;
 }
 
@@ -53,54 +59,65 @@ void Connection::close() {
   fail_and_close(make_error(ErrorKind::network, "connection closed by the agent"));
 }
 
+std::vector<std::uint64_t> Connection::unanswered() const {
+  if (positional_) return {sent_.begin(), sent_.end()};
+  std::vector<std::uint64_t> out(sent_ids_.begin(), sent_ids_.end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::size_t Connection::socket_backlog_bytes() const { return ws_ ? ws_->buffered_bytes() : 0; }
 
 void Connection::on_open() {
-  state_ = ConnectionState::greeting;
-  arm_reply_timer("greeting");
+  state_ = ConnectionState::handshaking;
+  const std::string opening = protocol_->opening();
+  if (!opening.empty()) ws_->send(opening);
+  arm_step_timer(opening.empty() ? "greeting" : "answer to the connect request");
 }
 
 void Connection::on_message(std::string text) {
-  switch (state_) {
-    case ConnectionState::greeting:
-      log::debug("uplink: greeting from {}: {}", host_, text.substr(0, 80));
-      state_ = ConnectionState::pairing;
-      ws_->send(pair_text_);
-      arm_reply_timer("pairing reply");
+  if (state_ != ConnectionState::handshaking && state_ != ConnectionState::streaming && state_ != ConnectionState::closing) return;
+  handle(protocol_->read(text));
+}
+
+void Connection::handle(StreamReply reply) {
+  using Kind = StreamReply::Kind;
+  const bool handshaking = state_ == ConnectionState::handshaking;
+  switch (reply.kind) {
+    case Kind::ignore: return;
+    case Kind::answer:
+      ws_->send(reply.text);
+      if (handshaking) arm_step_timer("pairing reply");
       return;
-    case ConnectionState::pairing: return handle_pairing_reply(text);
-    case ConnectionState::streaming:
-    case ConnectionState::closing: return handle_event_reply(text);
-    default: return;
+    case Kind::ready:
+      if (!handshaking) return fail_and_close(make_error(ErrorKind::server, "the server repeated its handshake answer"));
+      timer_->cancel();
+      state_ = ConnectionState::streaming;
+      if (options_.keepalive_interval.count() > 0 && !protocol_->keepalive().empty()) keep_alive();
+      return observer_.on_ready();
+    case Kind::refused:
+    case Kind::session_lost: return fail_and_close(make_error(ErrorKind::session_expired, reply.text));
+    case Kind::confirmed:
+      if (handshaking) return fail_and_close(make_error(ErrorKind::server, "the server answered an event before the handshake"));
+      return on_confirmation(reply);
+    case Kind::alive: awaiting_alive_ = false; return;
+    case Kind::fault: return fail_and_close(make_error(ErrorKind::server, reply.text));
   }
 }
 
-void Connection::handle_pairing_reply(std::string_view text) {
-  auto reply = parse_reply(text);
-  if (!reply) return fail_and_close(reply.error());
-  if (reply->type != Reply::Type::auth) {
-    return fail_and_close(make_error(ErrorKind::server, "the collector answered the pairing with an event reply"));
+void Connection::on_confirmation(const StreamReply& reply) {
+  std::uint64_t seq = reply.seq;
+  if (positional_) {
+    if (sent_.empty()) {
+      return fail_and_close(make_error(ErrorKind::server, "the collector sent a reply for an event that was never sent"));
+    }
+    seq = sent_.front();
+    sent_.pop_front();
+  } else if (sent_ids_.erase(seq) == 0) {
+    return fail_and_close(make_error(ErrorKind::server, "the server confirmed an event that was not sent on this connection"));
   }
-  if (!reply->ok) {
-    return fail_and_close(make_error(ErrorKind::session_expired, "the collector refused the pairing: " + reply->message));
-  }
-  timer_->cancel();
-  state_ = ConnectionState::streaming;
-  observer_.on_paired();
-}
-
-void Connection::handle_event_reply(std::string_view text) {
-  auto reply = parse_reply(text);
-  if (!reply) return fail_and_close(reply.error());
-  if (reply->type != Reply::Type::event) {
-    return fail_and_close(make_error(ErrorKind::server, "the collector sent an auth reply while streaming events"));
-  }
-  if (in_flight_ == 0) {
-    return fail_and_close(make_error(ErrorKind::server, "the collector sent a reply for an event that was never sent"));
-  }
-  --in_flight_;
   last_progress_ = scheduler_.now();
-  observer_.on_event_reply(reply->ok, reply->message);
+  observer_.on_confirmed(seq, reply.ok, reply.text);
 }
 
 // The reply time-out, without a timer reset per event (each reset cost a
@@ -112,7 +129,7 @@ void Connection::expect_replies() {
 }
 
 void Connection::on_reply_deadline() {
-  if (state_ != ConnectionState::streaming || in_flight_ == 0) return;  // idle: the next send re-arms it
+  if (state_ != ConnectionState::streaming || in_flight() == 0) return;  // idle: the next send re-arms it
   const auto deadline = last_progress_ + options_.request_timeout;
   const auto now = scheduler_.now();
   if (now < deadline) {
@@ -122,7 +139,20 @@ void Connection::on_reply_deadline() {
   fail_and_close(no_reply("reply to an event"));
 }
 
-void Connection::arm_reply_timer(std::string_view waiting_for) {
+void Connection::keep_alive() {
+  keepalive_timer_->start(options_.keepalive_interval, [this] {
+    if (state_ != ConnectionState::streaming) return;
+    if (awaiting_alive_) {
+      return fail_and_close(make_error(ErrorKind::timeout, "no answer to our ping from " + host_ + " within " +
+                                                               format_duration(options_.keepalive_interval)));
+    }
+    awaiting_alive_ = true;
+    ws_->send(protocol_->keepalive());
+    keep_alive();
+  });
+}
+
+void Connection::arm_step_timer(std::string_view waiting_for) {
   timer_->start(options_.request_timeout, [this, what = std::string(waiting_for)] { fail_and_close(no_reply(what)); });
 }
 
@@ -137,6 +167,7 @@ void Connection::fail_and_close(Error why) {
   if (state_ == ConnectionState::closed) return;
   if (state_ == ConnectionState::closing) return finish(why);
   state_ = ConnectionState::closing;
+  keepalive_timer_->cancel();
   pending_close_reason_ = std::make_shared<Error>(std::move(why));
   timer_->start(options_.request_timeout, [this] {
     ws_.reset();
@@ -154,6 +185,7 @@ void Connection::finish(const Error& why) {
   const Error reason = why;  // `why` may live in state that the observer destroys
   state_ = ConnectionState::closed;
   timer_->cancel();
+  keepalive_timer_->cancel();
   observer_.on_closed(reason);
 }
 

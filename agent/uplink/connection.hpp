@@ -1,69 +1,77 @@
 #pragma once
-// One WebSocket to the collector, paired to one session, as a state machine:
+// One WebSocket to a streaming platform, as a state machine:
 //
-//   idle -> connecting -> greeting -> pairing -> streaming -> closing -> closed
-//                 \___________\___________\___________\___________/
-//                         (any failure or time-out: closed)
+//   idle -> connecting -> handshaking -> streaming -> closing -> closed
+//               \______________\_____________\___________/
+//                     (any failure or time-out: closed)
 //
-// It knows the protocol, not the buffer: the owner hands it events and gets
-// one reply per event, in the order sent (acknowledgement is positional).
+// The platform's StreamProtocol says what to send at open, what each message
+// means and how an event is written; this class keeps the states, the
+// deadlines and which events are unanswered on this connection.
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <string>
-#include <string_view>
+#include <unordered_set>
+#include <vector>
 
-#include "agent/auth/session.hpp"
 #include "agent/common/error.hpp"
 #include "agent/common/scheduler.hpp"
 #include "agent/net/ws_transport.hpp"
+#include "agent/uplink/stream_protocol.hpp"
 
 namespace mf::uplink {
 
-enum class ConnectionState { idle, connecting, greeting, pairing, streaming, closing, closed };
+enum class ConnectionState { idle, connecting, handshaking, streaming, closing, closed };
 const char* to_string(ConnectionState state);
 
 class ConnectionObserver {
  public:
   virtual ~ConnectionObserver() = default;
-  virtual void on_paired() = 0;
-  // The reply to the oldest unanswered event. ok=false: rejected, with the collector's reason.
-  virtual void on_event_reply(bool ok, const std::string& reason) = 0;
-  // Exactly once. Events still unanswered were not acknowledged. The observer
+  virtual void on_ready() = 0;
+  // The server confirmed (ok) or rejected (ok=false, with its reason) an event sent here.
+  virtual void on_confirmed(std::uint64_t seq, bool ok, const std::string& reason) = 0;
+  // Exactly once. Events still unanswered were not confirmed. The observer
   // may destroy the Connection from here.
   virtual void on_closed(const Error& why) = 0;
 };
 
 struct ConnectionOptions {
-  Duration request_timeout{15'000};  // greeting, pairing, and each reply while events are in flight
+  Duration request_timeout{15'000};  // each handshake step, and each reply while events are in flight
+  Duration keepalive_interval{0};    // the protocol's own ping, if it has one (0: none)
 };
 
 class Connection {
  public:
-  Connection(net::WsTransport& transport, Scheduler& scheduler, ConnectionObserver& observer, ConnectionOptions options);
+  Connection(net::WsTransport& transport, Scheduler& scheduler, ConnectionObserver& observer, ConnectionOptions options,
+             std::unique_ptr<StreamProtocol> protocol);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  void start(const net::Url& ws_url, const auth::Session& session);
+  void start(const net::Url& url);
   // Only while streaming; false otherwise.
-  bool send_event(std::string_view attributes_json);
+  bool send_event(const OutgoingEvent& event);
   // Closing handshake; on_closed follows.
   void close();
 
   ConnectionState state() const { return state_; }
-  std::size_t in_flight() const { return in_flight_; }
+  std::size_t in_flight() const { return positional_ ? sent_.size() : sent_ids_.size(); }
+  // The events sent here and not answered, oldest first.
+  std::vector<std::uint64_t> unanswered() const;
   std::size_t socket_backlog_bytes() const;
 
  private:
   void on_open();
   void on_message(std::string text);
   void on_transport_closed(const Error& why);
-  void handle_pairing_reply(std::string_view text);
-  void handle_event_reply(std::string_view text);
-  void arm_reply_timer(std::string_view waiting_for);
-  Error no_reply(std::string_view what) const;  // the time-out for any awaited message
+  void handle(StreamReply reply);
+  void on_confirmation(const StreamReply& reply);
+  void arm_step_timer(std::string_view waiting_for);
+  Error no_reply(std::string_view what) const;
   void expect_replies();
   void on_reply_deadline();
+  void keep_alive();
   void fail_and_close(Error why);
   void finish(const Error& why);
 
@@ -71,12 +79,17 @@ class Connection {
   Scheduler& scheduler_;
   ConnectionObserver& observer_;
   ConnectionOptions options_;
+  std::unique_ptr<StreamProtocol> protocol_;
+  const bool positional_;
   std::unique_ptr<net::WsConnection> ws_;
   std::unique_ptr<Timer> timer_;
+  std::unique_ptr<Timer> keepalive_timer_;
   TimePoint last_progress_{};  // the latest reply (or the first send): the reply time-out counts from it
-  std::string pair_text_;
   ConnectionState state_ = ConnectionState::idle;
-  std::size_t in_flight_ = 0;
+  std::deque<std::uint64_t> sent_;              // positional: in the order sent
+  std::unordered_set<std::uint64_t> sent_ids_;  // by id
+  std::string message_;                         // reused for each event
+  bool awaiting_alive_ = false;
   std::string host_;
   std::shared_ptr<Error> pending_close_reason_;  // why we started closing, reported over the transport's words
 };

@@ -5,9 +5,14 @@
 #include "agent/common/log.hpp"
 
 namespace mf::uplink {
+namespace {
 
-Uplink::Uplink(LinkDeps deps, UplinkSettings settings)
-    : deps_(std::move(deps)), settings_(std::move(settings)), rotation_timer_(deps_.scheduler.make_timer()) {}
+constexpr LinkId kSharedLink = 0;
+
+}  // namespace
+
+Uplink::Uplink(LinkDeps deps, UplinkSettings settings, LinkFactory& factory)
+    : deps_(std::move(deps)), settings_(std::move(settings)), factory_(factory), rotation_timer_(deps_.scheduler.make_timer()) {}
 
 Uplink::~Uplink() = default;
 
@@ -15,61 +20,78 @@ buffer::ActorId Uplink::actor_id(const std::string& actor_json) {
   auto [it, inserted] = ids_.emplace(actor_json, next_id_);
   if (!inserted) return it->second;
   const buffer::ActorId id = next_id_++;
-  Entry& e = entries_[id];
-  e.link = std::make_unique<ActorLink>(id, actor_json, deps_, settings_.link, *this);
-  e.idle_timer = deps_.scheduler.make_timer();
+  Actor& actor = actors_[id];
+  actor.json = actor_json;
+  actor.link = link_for_new_actor(id, actor.json);
+  entries_.at(actor.link).link->add_actor(id, actor.json);
   log::debug("actor #{}: {}", id, actor_json);
   return id;
 }
 
-void Uplink::on_buffered(buffer::ActorId actor) {
-  auto it = entries_.find(actor);
-  if (it == entries_.end() || closing_all_) return;
-  Entry& e = it->second;
-  if (e.active) {
-    e.idle_timer->cancel();
-    if (!e.leaving) e.link->pump();
-    return;
-  }
-  if (active_count_ < settings_.max_connections) return activate(actor);
-  queue(actor);
+LinkId Uplink::link_for_new_actor(buffer::ActorId actor, const std::string& actor_json) {
+  const bool own = factory_.link_per_actor();
+  const LinkId id = own ? actor : kSharedLink;
+  if (entries_.count(id) > 0) return id;
+  Entry& e = entries_[id];
+  e.link = factory_.make_link(id, own ? actor_json : std::string(), deps_, settings_.link, *this);
+  e.idle_timer = deps_.scheduler.make_timer();
+  return id;
 }
 
-void Uplink::activate(buffer::ActorId actor) {
-  Entry& e = entries_.at(actor);
+void Uplink::on_buffered(buffer::ActorId actor) {
+  auto a = actors_.find(actor);
+  if (a == actors_.end() || closing_all_) return;
+  const LinkId id = a->second.link;
+  Entry& e = entries_.at(id);
+  if (e.active) {
+    e.idle_timer->cancel();
+    if (!e.leaving) e.link->on_buffered(actor);
+    return;
+  }
+  if (active_count_ < settings_.max_connections) return activate(id);
+  queue(id);
+}
+
+void Uplink::activate(LinkId link) {
+  Entry& e = entries_.at(link);
   e.active = true;
   e.leaving = false;
   e.active_since = deps_.scheduler.now();
   ++active_count_;
   e.link->start();
-  e.link->pump();
 }
 
-void Uplink::queue(buffer::ActorId actor) {
-  Entry& e = entries_.at(actor);
+void Uplink::queue(LinkId link) {
+  Entry& e = entries_.at(link);
   if (e.queued) return;
   e.queued = true;
-  waiting_.push_back(actor);
+  waiting_.push_back(link);
   arm_rotation();
 }
 
-void Uplink::leave(buffer::ActorId actor) {
-  Entry& e = entries_.at(actor);
+void Uplink::leave(LinkId link) {
+  Entry& e = entries_.at(link);
   if (!e.active || e.leaving) return;
   e.leaving = true;
   e.idle_timer->cancel();
   e.link->close();  // may report on_link_closed at once
 }
 
-void Uplink::on_drained(buffer::ActorId actor) {
-  Entry& e = entries_.at(actor);
+void Uplink::on_drained(LinkId link) {
+  Entry& e = entries_.at(link);
   if (!e.active || e.leaving) return;
-  if (!waiting_.empty() || closing_all_) return leave(actor);
-  if (!e.idle_timer->pending()) e.idle_timer->start(settings_.idle_timeout, [this, actor] { leave(actor); });
+  if (!waiting_.empty() || closing_all_) return leave(link);
+  if (!e.idle_timer->pending()) e.idle_timer->start(settings_.idle_timeout, [this, link] { leave(link); });
 }
 
-void Uplink::on_link_closed(buffer::ActorId actor) {
-  Entry& e = entries_.at(actor);
+bool Uplink::has_waiting(LinkId link) const {
+  return std::any_of(actors_.begin(), actors_.end(), [&](const auto& a) {
+    return a.second.link == link && deps_.buffer.waiting(a.first) > 0;
+  });
+}
+
+void Uplink::on_link_closed(LinkId link) {
+  Entry& e = entries_.at(link);
   if (!e.active) return;
   e.active = false;
   e.leaving = false;
@@ -78,13 +100,13 @@ void Uplink::on_link_closed(buffer::ActorId actor) {
     if (active_count_ == 0 && on_all_closed_) std::exchange(on_all_closed_, nullptr)();
     return;
   }
-  if (deps_.buffer.waiting(actor) > 0) queue(actor);
+  if (has_waiting(link)) queue(link);
   fill_slots();
 }
 
 void Uplink::fill_slots() {
   while (active_count_ < settings_.max_connections && !waiting_.empty()) {
-    const buffer::ActorId next = waiting_.front();
+    const LinkId next = waiting_.front();
     waiting_.pop_front();
     entries_.at(next).queued = false;
     activate(next);
@@ -98,7 +120,7 @@ void Uplink::arm_rotation() {
 // Slots are held longest-first; as many holders as there are waiters yield.
 void Uplink::rotate() {
   if (waiting_.empty() || closing_all_) return;
-  std::vector<std::pair<TimePoint, buffer::ActorId>> holders;
+  std::vector<std::pair<TimePoint, LinkId>> holders;
   for (auto& [id, e] : entries_) {
     if (e.active && !e.leaving && deps_.scheduler.now() - e.active_since >= settings_.fair_share) {
       holders.emplace_back(e.active_since, id);
@@ -115,7 +137,7 @@ void Uplink::close_all(std::function<void()> done) {
   on_all_closed_ = std::move(done);
   rotation_timer_->cancel();
   waiting_.clear();
-  std::vector<buffer::ActorId> active;
+  std::vector<LinkId> active;
   for (auto& [id, e] : entries_) {
     e.queued = false;
     if (e.active) active.push_back(id);
@@ -124,21 +146,35 @@ void Uplink::close_all(std::function<void()> done) {
   if (active_count_ == 0 && on_all_closed_) std::exchange(on_all_closed_, nullptr)();
 }
 
+std::optional<Duration> Uplink::next_credential_expiry() const {
+  std::optional<Duration> soonest;
+  const TimePoint now = deps_.scheduler.now();
+  for (const auto& [id, e] : entries_) {
+    if (auto expiry = e.link->credential_expires_at()) {
+      const auto left = std::chrono::duration_cast<Duration>(std::max(*expiry - now, TimePoint::duration::zero()));
+      if (!soonest || left < *soonest) soonest = left;
+    }
+  }
+  return soonest;
+}
+
 std::vector<ActorStatus> Uplink::status() const {
   std::vector<ActorStatus> out;
   const TimePoint now = deps_.scheduler.now();
-  for (const auto& [id, e] : entries_) {
+  for (const auto& [id, actor] : actors_) {
+    const Link& link = *entries_.at(actor.link).link;
     ActorStatus s;
     s.id = id;
-    s.actor_json = e.link->actor_json();
-    s.state = e.link->state();
-    s.actor_profile_id = e.link->actor_profile_id();
-    s.acked = e.link->acked();
-    s.rejected = e.link->rejected();
+    s.actor_json = actor.json;
+    s.state = link.state();
+    if (auto tally = deps_.tallies.find(id); tally != deps_.tallies.end()) {
+      s.acked = tally->second.acked;
+      s.rejected = tally->second.rejected;
+    }
     s.waiting = deps_.buffer.waiting(id);
     s.in_flight = deps_.buffer.leased(id);
-    if (auto expiry = e.link->session_expires_at()) {
-      s.session_expires_in = std::chrono::duration_cast<Duration>(std::max(*expiry - now, TimePoint::duration::zero()));
+    if (auto expiry = link.credential_expires_at()) {
+      s.credential_expires_in = std::chrono::duration_cast<Duration>(std::max(*expiry - now, TimePoint::duration::zero()));
     }
     out.push_back(std::move(s));
   }

@@ -1,8 +1,10 @@
 #pragma once
-// All actors' links, and who may hold a connection: at most max_connections
-// actors at once, served fairly. An actor with nothing to send gives its slot
-// to a waiting one at once, else after idle_timeout; an actor that holds a
-// slot longer than fair_share while others wait yields and queues again.
+// Every actor, the link its events travel on, and who may hold a link open.
+// Manufactory gives each actor a link of its own (its own session); the
+// other platforms one link for all. At most max_connections links are open
+// at once, served fairly: a link with nothing to send gives its place to a
+// waiting one at once, else after idle_timeout; one that holds its place
+// longer than fair_share while others wait yields and queues again.
 #include <deque>
 #include <functional>
 #include <map>
@@ -11,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "agent/uplink/actor_link.hpp"
+#include "agent/uplink/link.hpp"
 
 namespace mf::uplink {
 
@@ -22,21 +24,31 @@ struct UplinkSettings {
   Duration fair_share{5'000};
 };
 
+// How links are made: the platform's part of the uplink.
+class LinkFactory {
+ public:
+  virtual ~LinkFactory() = default;
+  // True: each actor gets its own link (and credential); false: one link carries every actor.
+  virtual bool link_per_actor() const = 0;
+  // first_actor_json: the actor of a per-actor link; empty for the shared link.
+  virtual std::unique_ptr<Link> make_link(LinkId id, const std::string& first_actor_json, LinkDeps& deps,
+                                          const LinkSettings& settings, LinkListener& listener) = 0;
+};
+
 struct ActorStatus {
   buffer::ActorId id = 0;
   std::string actor_json;
   LinkState state = LinkState::idle;
-  std::optional<std::int64_t> actor_profile_id;
   std::uint64_t acked = 0;
   std::uint64_t rejected = 0;
   std::size_t waiting = 0;
   std::size_t in_flight = 0;
-  std::optional<Duration> session_expires_in;
+  std::optional<Duration> credential_expires_in;
 };
 
 class Uplink final : public LinkListener {
  public:
-  Uplink(LinkDeps deps, UplinkSettings settings);
+  Uplink(LinkDeps deps, UplinkSettings settings, LinkFactory& factory);
   ~Uplink() override;
 
   // The id for an actor (its JSON as given, compact); new actors are registered.
@@ -47,34 +59,44 @@ class Uplink final : public LinkListener {
   void close_all(std::function<void()> done);
 
   std::vector<ActorStatus> status() const;
-  std::size_t connected_actors() const { return active_count_; }
+  std::size_t open_links() const { return active_count_; }
   std::size_t actor_count() const { return ids_.size(); }
   bool knows(const std::string& actor_json) const { return ids_.count(actor_json) > 0; }
+  // The earliest credential expiry among the links (status, metrics).
+  std::optional<Duration> next_credential_expiry() const;
 
  private:
   struct Entry {
-    std::unique_ptr<ActorLink> link;
+    std::unique_ptr<Link> link;
     bool active = false;   // holds a connection slot
     bool leaving = false;  // closing to give the slot up
     bool queued = false;   // waiting for a slot
     TimePoint active_since{};
     std::unique_ptr<Timer> idle_timer;
   };
+  struct Actor {
+    std::string json;
+    LinkId link = 0;
+  };
 
-  void on_drained(buffer::ActorId actor) override;
-  void on_link_closed(buffer::ActorId actor) override;
-  void activate(buffer::ActorId actor);
-  void leave(buffer::ActorId actor);
-  void queue(buffer::ActorId actor);
+  LinkId link_for_new_actor(buffer::ActorId actor, const std::string& actor_json);
+  bool has_waiting(LinkId link) const;
+  void on_drained(LinkId link) override;
+  void on_link_closed(LinkId link) override;
+  void activate(LinkId link);
+  void leave(LinkId link);
+  void queue(LinkId link);
   void fill_slots();
   void arm_rotation();
   void rotate();
 
   LinkDeps deps_;
   UplinkSettings settings_;
+  LinkFactory& factory_;
   std::unordered_map<std::string, buffer::ActorId> ids_;
-  std::map<buffer::ActorId, Entry> entries_;
-  std::deque<buffer::ActorId> waiting_;
+  std::map<buffer::ActorId, Actor> actors_;  // node-based: the JSON strings stay put for the links
+  std::map<LinkId, Entry> entries_;
+  std::deque<LinkId> waiting_;
   std::size_t active_count_ = 0;
   buffer::ActorId next_id_ = 1;
   std::unique_ptr<Timer> rotation_timer_;

@@ -43,7 +43,8 @@ check_no_upward agent/event 'net|auth|uplink|buffer|ingest|cli|daemon|config'
 check_no_upward agent/daemon 'cli'
 
 # Nobody reads the wall clock or rand() directly.
-hits=$(grep -rnE 'system_clock|std::rand\(|[^_]rand\(\)|time\(nullptr\)|gettimeofday' agent || true)
+# (agent/common/wall_clock.cpp is the one door to the calendar, for what a wire format demands.)
+hits=$(grep -rnE 'system_clock|std::rand\(|[^_]rand\(\)|time\(nullptr\)|gettimeofday' agent | grep -v '^agent/common/wall_clock.cpp:' || true)
 [ -z "$hits" ] || violation "wall clock or rand() used directly: $hits"
 
 [ $status -eq 0 ] && echo "layering: ok"

@@ -63,8 +63,8 @@ struct DiskBufferTest : ::testing::Test {
   // Leases and acknowledges everything of the actor; returns the events in order.
   static std::vector<std::string> drain(EventBuffer& b, ActorId actor) {
     std::vector<std::string> out;
-    while (const std::string* e = b.lease_next(actor)) {
-      out.push_back(*e);
+    while (const buffer::BufferedEvent* e = b.lease_next(actor)) {
+      out.push_back(e->attributes_json);
       b.ack_oldest(actor);
     }
     return out;
@@ -77,19 +77,45 @@ TEST_F(DiskBufferTest, FifoPerActorWithLeasesLikeTheMemoryBuffer) {
   auto b = open();
   b->describe_actor(1, kA);
   b->describe_actor(2, kB);
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(b->push(1, ev(i)).accepted);
-  ASSERT_TRUE(b->push(2, ev(100)).accepted);
-  EXPECT_EQ(*b->lease_next(1), ev(0));
-  EXPECT_EQ(*b->lease_next(1), ev(1));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(b->push(1, ev(i), 0).accepted);
+  ASSERT_TRUE(b->push(2, ev(100), 0).accepted);
+  EXPECT_EQ(b->lease_next(1)->attributes_json, ev(0));
+  EXPECT_EQ(b->lease_next(1)->attributes_json, ev(1));
   EXPECT_EQ(b->leased(1), 2u);
   EXPECT_EQ(b->waiting(1), 1u);
   b->ack_oldest(1);
-  EXPECT_EQ(*b->oldest_leased(1), ev(1));
+  EXPECT_EQ(b->oldest_leased(1)->attributes_json, ev(1));
   b->release_all(1);
-  EXPECT_EQ(*b->lease_next(1), ev(1)) << "released leases are sent again, in order";
-  EXPECT_EQ(*b->lease_next(2), ev(100));
+  EXPECT_EQ(b->lease_next(1)->attributes_json, ev(1)) << "released leases are sent again, in order";
+  EXPECT_EQ(b->lease_next(2)->attributes_json, ev(100));
   EXPECT_EQ(b->stats().events, 3u);
   EXPECT_TRUE(b->stats().persistent);
+}
+
+// What names an event across resends (seq) and when it was accepted survive a restart.
+TEST_F(DiskBufferTest, SequenceNumbersAndAcceptanceTimesSurviveARestart) {
+  std::vector<std::uint64_t> seqs;
+  {
+    auto b = open();
+    b->describe_actor(1, kA);
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(b->push(1, ev(i), 1764612000000 + i).accepted);
+    for (int i = 0; i < 5; ++i) seqs.push_back(b->lease_next(1)->seq);
+  }
+  EXPECT_EQ(seqs, (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
+  auto b = open();
+  b->describe_actor(9, kA);
+  for (int i = 0; i < 5; ++i) {
+    const buffer::BufferedEvent* e = b->lease_next(9);
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(e->seq, seqs[static_cast<std::size_t>(i)]);
+    EXPECT_EQ(e->accepted_ms, 1764612000000 + i);
+    EXPECT_EQ(e->attributes_json, ev(i));
+  }
+  ASSERT_TRUE(b->push(9, ev(5), 1).accepted);
+  b->lease_next(9);
+  EXPECT_EQ(b->oldest_leased(9)->seq, 1u);
+  for (int i = 0; i < 5; ++i) b->ack_oldest(9);
+  EXPECT_EQ(b->oldest_leased(9)->seq, 6u) << "numbering goes on after the restart";
 }
 
 TEST_F(DiskBufferTest, ARestartResendsOnlyWhatWasNotAcknowledged) {
@@ -98,8 +124,8 @@ TEST_F(DiskBufferTest, ARestartResendsOnlyWhatWasNotAcknowledged) {
     b->describe_actor(1, kA);
     b->describe_actor(2, kB);
     for (int i = 0; i < 100; ++i) {
-      b->push(1, ev(i));
-      b->push(2, ev(1000 + i));
+      b->push(1, ev(i), 0);
+      b->push(2, ev(1000 + i), 0);
     }
     for (int i = 0; i < 30; ++i) {
       b->lease_next(1);
@@ -130,7 +156,7 @@ TEST_F(DiskBufferTest, ARestartResendsOnlyWhatWasNotAcknowledged) {
 TEST_F(DiskBufferTest, AKillBeforeTheAcknowledgementsAreWrittenMeansDuplicatesNeverGaps) {
   auto b = open();
   b->describe_actor(1, kA);
-  for (int i = 0; i < 50; ++i) b->push(1, ev(i));
+  for (int i = 0; i < 50; ++i) b->push(1, ev(i), 0);
   for (int i = 0; i < 20; ++i) {
     b->lease_next(1);
     b->ack_oldest(1);
@@ -156,7 +182,7 @@ TEST_F(DiskBufferTest, ATornTailIsCutAndEverythingBeforeItKept) {
   {
     auto b = open();
     b->describe_actor(1, kA);
-    for (int i = 0; i < 100; ++i) b->push(1, ev(i));
+    for (int i = 0; i < 100; ++i) b->push(1, ev(i), 0);
   }
   const auto segs = segments(dir.file("buffer"));
   ASSERT_FALSE(segs.empty());
@@ -181,7 +207,7 @@ TEST_F(DiskBufferTest, AFlippedByteQuarantinesOneRecordAndKeepsTheRest) {
   {
     auto b = open();
     b->describe_actor(1, kA);
-    for (int i = 0; i < 100; ++i) b->push(1, ev(i, 20));
+    for (int i = 0; i < 100; ++i) b->push(1, ev(i, 20), 0);
   }
   std::string victim;
   for (const auto& s : segments(dir.file("buffer"))) {
@@ -213,12 +239,13 @@ TEST_F(DiskBufferTest, AFormatFromANewerAgentIsRefusedAndLeftAlone) {
   {
     std::fstream f(segs.front(), std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(8);
-    f.put(2);
+    f.put(static_cast<char>(disk::kFormatVersion + 1));
   }
   const auto size = fs::file_size(segs.front());
   auto b = DiskBuffer::open(options(), scheduler);
   ASSERT_FALSE(b);
-  EXPECT_NE(b.error().message.find("format version 2"), std::string::npos) << b.error().message;
+  EXPECT_NE(b.error().message.find("format version " + std::to_string(disk::kFormatVersion + 1)), std::string::npos)
+      << b.error().message;
   EXPECT_NE(b.error().message.find("newer manufactory-agent"), std::string::npos);
   EXPECT_EQ(fs::file_size(segs.front()), size);
 }
@@ -239,7 +266,7 @@ TEST_F(DiskBufferTest, ABacklogIsReadBackFromDiskWithinABoundedWindow) {
     auto b = open(o);
     b->describe_actor(1, kA);
     b->describe_actor(2, kB);
-    for (int i = 0; i < n; ++i) ASSERT_TRUE(b->push(i % 2 == 0 ? 1 : 2, ev(i, 100)).accepted);
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(b->push(i % 2 == 0 ? 1 : 2, ev(i, 100), 0).accepted);
     EXPECT_LE(b->memory_bytes(), o.memory_window + 1024);
   }
   auto b = open(o);
@@ -249,8 +276,8 @@ TEST_F(DiskBufferTest, ABacklogIsReadBackFromDiskWithinABoundedWindow) {
   int next = 0;
   for (ActorId actor : {1u, 2u}) {
     next = actor == 1 ? 0 : 1;
-    while (const std::string* e = b->lease_next(actor)) {
-      ASSERT_EQ(*e, ev(next, 100));
+    while (const buffer::BufferedEvent* e = b->lease_next(actor)) {
+      ASSERT_EQ(e->attributes_json, ev(next, 100));
       next += 2;
       b->ack_oldest(actor);
       peak = std::max(peak, b->memory_bytes());
@@ -268,7 +295,7 @@ TEST_F(DiskBufferTest, DropOldestKeepsTheDiskWithinMaxBytes) {
   b->describe_actor(1, kA);
   std::size_t dropped = 0;
   for (int i = 0; i < 10'000; ++i) {
-    auto r = b->push(1, ev(i, 100));
+    auto r = b->push(1, ev(i, 100), 0);
     ASSERT_TRUE(r.accepted) << r.reason;
     dropped += r.dropped;
     ASSERT_LE(b->stats().bytes, max_bytes);
@@ -283,7 +310,7 @@ TEST_F(DiskBufferTest, DropsSurviveARestart) {
   {
     auto b = open(options({10, 64 << 20, Overflow::drop_oldest}));
     b->describe_actor(1, kA);
-    for (int i = 0; i < 15; ++i) b->push(1, ev(i));
+    for (int i = 0; i < 15; ++i) b->push(1, ev(i), 0);
   }
   auto b = open(options({10, 64 << 20, Overflow::drop_oldest}));
   b->describe_actor(1, kA);
@@ -297,7 +324,7 @@ TEST_F(DiskBufferTest, RejectNewRefusesWhenTheDiskBudgetIsSpent) {
   b->describe_actor(1, kA);
   int accepted = 0;
   PushResult r;
-  while ((r = b->push(1, ev(accepted, 100))).accepted) ++accepted;
+  while ((r = b->push(1, ev(accepted, 100), 0)).accepted) ++accepted;
   EXPECT_GT(accepted, 500);
   EXPECT_NE(r.reason.find("buffer full"), std::string::npos) << r.reason;
 }
@@ -319,7 +346,7 @@ TEST_F(DiskBufferTest, AFullDiskRefusesNewEventsAndKeepsTheStoredOnes) {
     small.rlim_cur = 100 << 10;
     ::setrlimit(RLIMIT_FSIZE, &small);
     for (int i = 0; i < 2000; ++i) {
-      auto r = b->push(1, ev(i, 100));
+      auto r = b->push(1, ev(i, 100), 0);
       if (!r.accepted) {
         refused = r;
         break;
@@ -345,7 +372,7 @@ TEST_F(DiskBufferTest, SyncAlwaysWritesEachEventBeforeAccepting) {
   o.sync = SyncPolicy::always;
   auto b = open(o);
   b->describe_actor(1, kA);
-  ASSERT_TRUE(b->push(1, ev(1)).accepted);
+  ASSERT_TRUE(b->push(1, ev(1), 0).accepted);
   const std::string copy = snapshot();
   o.path = copy;
   b.reset();

@@ -64,7 +64,7 @@ TEST(DiskFormat, SegmentHeadersCarryTheVersion) {
   EXPECT_EQ(d.header.segment, 3u);
   EXPECT_EQ(d.header.first_seq, 1000u);
   std::string newer = header;
-  newer[8] = 2;
+  newer[8] = static_cast<char>(kFormatVersion + 1);
   EXPECT_EQ(decode_segment_header(newer).status, HeaderStatus::newer_version);
   std::string damaged = header;
   damaged[20] ^= 4;
@@ -91,6 +91,48 @@ TEST(DiskFormat, ReadsASegmentWrittenFromTheDescriptionAlone) {
       [](std::size_t, std::size_t) { FAIL() << "no damage"; });
   EXPECT_EQ(scan.records, 12u);
   EXPECT_EQ(events, 8);
+}
+
+}  // namespace
+}  // namespace mf::buffer::disk
+
+namespace mf::buffer::disk {
+namespace {
+
+// Version 2 adds the timed event: the same independent encoder wrote this seed.
+TEST(DiskFormat, ReadsAVersionTwoSegmentWithAcceptanceTimes) {
+  const std::string bytes = test::read_file(std::string(MF_SOURCE_DIR) + "/tests/fuzz/corpus/disk_segment/valid_v2");
+  const auto header = decode_segment_header(bytes);
+  ASSERT_EQ(header.status, HeaderStatus::ok);
+  EXPECT_EQ(header.header.version, 2u);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> timed;
+  scan_records(
+      std::string_view(bytes).substr(kSegmentHeaderSize),
+      [&](const Record& r, std::size_t) {
+        if (r.type == RecordType::timed_event) {
+          timed.emplace_back(r.seq, r.value);
+          EXPECT_EQ(r.text, "{\"seq\":" + std::to_string(r.seq) + "}");
+        }
+      },
+      [](std::size_t, std::size_t) { FAIL() << "no damage"; });
+  ASSERT_EQ(timed.size(), 5u);
+  EXPECT_EQ(timed[2], std::make_pair(std::uint64_t{3}, std::uint64_t{1764612000003}));
+}
+
+TEST(DiskFormat, ATimedEventRoundTrips) {
+  std::string out;
+  encode_record({RecordType::timed_event, 77, 4, 1764612345678, R"({"a":1})"}, out);
+  const Decoded d = decode_record(out);
+  ASSERT_EQ(d.status, DecodeStatus::ok);
+  EXPECT_EQ(d.record.type, RecordType::timed_event);
+  EXPECT_EQ(d.record.seq, 77u);
+  EXPECT_EQ(d.record.actor, 4u);
+  EXPECT_EQ(d.record.value, 1764612345678u);
+  EXPECT_EQ(d.record.text, R"({"a":1})");
+  EXPECT_EQ(d.size, out.size());
+  std::string too_short = out;
+  too_short[4] = 8;  // a length that cannot hold the time
+  EXPECT_NE(decode_record(too_short).status, DecodeStatus::ok);
 }
 
 }  // namespace

@@ -247,13 +247,27 @@ TEST(ProjectKey, GroupReadableIsFineForTheAgentsOwnGroupOnly) {
 namespace mf::config {
 namespace {
 
-// The commented example stays valid and documents every key there is.
+// The commented examples stay valid and document every key there is: the
+// shared and Manufactory keys in the packaged file, each other platform's in
+// config/examples/<platform>.yaml.
 TEST(ExampleConfig, IsValidAndMentionsEveryKey) {
-  const std::string path = std::string(MF_SOURCE_DIR) + "/config/manufactory-agent.yaml";
-  auto loaded = load_file(path, [](std::string_view) { return std::nullopt; });
-  ASSERT_TRUE(loaded) << loaded.error().message;
-  const std::string text = test::read_file(path);
+  auto path_for = [](std::string_view platform) {
+    return std::string(MF_SOURCE_DIR) +
+           (platform.empty() || platform == "manufactory" ? "/config/manufactory-agent.yaml"
+                                                          : "/config/examples/" + std::string(platform) + ".yaml");
+  };
+  const auto password = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "MANUFACTORY_AGENT_PASSWORD") return std::string("example");
+    return std::nullopt;
+  };
+  for (const auto& platform : declared_platforms()) {
+    auto loaded = load_file(path_for(platform.name), password);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(loaded->config.platform, platform.kind) << path_for(platform.name);
+  }
   for (const auto& key : declared_keys()) {
+    const std::string path = path_for(key.platform);
+    const std::string text = test::read_file(path);
     const auto dot = key.name.rfind('.');
     const std::string leaf(key.name.substr(dot == std::string_view::npos ? 0 : dot + 1));
     EXPECT_NE(text.find(leaf + ":"), std::string::npos) << key.name << " is not in " << path;

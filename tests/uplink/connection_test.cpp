@@ -4,6 +4,8 @@
 
 #include <optional>
 
+#include "agent/platforms/manufactory/messages.hpp"
+#include "agent/platforms/manufactory/protocol.hpp"
 #include "tests/support/fake_scheduler.hpp"
 #include "tests/uplink/fake_ws_transport.hpp"
 
@@ -16,24 +18,45 @@ constexpr const char* kPairOk = R"({"type":"auth","status":"ok"})";
 struct Recorder : ConnectionObserver {
   int paired = 0;
   std::vector<std::pair<bool, std::string>> replies;
+  std::vector<std::uint64_t> confirmed;
   std::optional<Error> closed;
-  void on_paired() override { ++paired; }
-  void on_event_reply(bool ok, const std::string& reason) override { replies.emplace_back(ok, reason); }
+  void on_ready() override { ++paired; }
+  void on_confirmed(std::uint64_t seq, bool ok, const std::string& reason) override {
+    confirmed.push_back(seq);
+    replies.emplace_back(ok, reason);
+  }
   void on_closed(const Error& why) override { closed = why; }
 };
 
+manufactory::Session test_session() {
+  manufactory::Session s;
+  s.org_id = "xyz";
+  s.project_id = 5;
+  s.actor_profile_id = 9;
+  s.client_uuid = Secret("uuid");
+  return s;
+}
+
+// The generic connection, speaking Manufactory (greeting, pairing, positional replies).
 class ConnectionTest : public ::testing::Test {
  protected:
-  ConnectionTest() : connection(transport, scheduler, observer, {Duration(15'000)}) {
-    session.org_id = "xyz";
-    session.project_id = 5;
-    session.actor_profile_id = 9;
-    session.client_uuid = Secret("uuid");
+  ConnectionTest()
+      : connection(transport, scheduler, observer, {Duration(15'000), {}},
+                   std::make_unique<manufactory::Protocol>(manufactory::pair_message(test_session()))) {
     url = *net::parse_url("wss://localhost:1/ws");
   }
 
+  bool send(const std::string& attributes) {
+    OutgoingEvent e;
+    e.seq = ++seq;
+    e.actor = 1;
+    e.actor_json = &actor;
+    e.attributes_json = attributes;
+    return connection.send_event(e);
+  }
+
   void open_and_pair() {
-    connection.start(url, session);
+    connection.start(url);
     link().handlers.on_open();
     link().handlers.on_message("Manufactory Collector ✅");
     link().handlers.on_message(kPairOk);
@@ -45,19 +68,20 @@ class ConnectionTest : public ::testing::Test {
   test::FakeScheduler scheduler;
   Recorder observer;
   Connection connection;
-  auth::Session session;
   net::Url url;
+  std::uint64_t seq = 0;
+  const std::string actor = R"({"username":"a"})";
 };
 
 TEST_F(ConnectionTest, WalksThroughTheStatesToStreaming) {
   EXPECT_EQ(connection.state(), ConnectionState::idle);
-  connection.start(url, session);
+  connection.start(url);
   EXPECT_EQ(connection.state(), ConnectionState::connecting);
   link().handlers.on_open();
-  EXPECT_EQ(connection.state(), ConnectionState::greeting);
+  EXPECT_EQ(connection.state(), ConnectionState::handshaking);
   EXPECT_TRUE(link().sent.empty()) << "nothing is sent before the greeting";
   link().handlers.on_message("Manufactory Collector ✅");
-  EXPECT_EQ(connection.state(), ConnectionState::pairing);
+  EXPECT_EQ(connection.state(), ConnectionState::handshaking);
   ASSERT_EQ(link().sent.size(), 1u);
   EXPECT_EQ(link().sent[0], R"({"type":"auth","org_id":"xyz","project_id":5,"actor_profile_id":9,"client_uuid":"uuid"})");
   link().handlers.on_message(kPairOk);
@@ -67,29 +91,30 @@ TEST_F(ConnectionTest, WalksThroughTheStatesToStreaming) {
 
 TEST_F(ConnectionTest, EventsArePipelinedAndAcknowledgedInOrder) {
   open_and_pair();
-  EXPECT_TRUE(connection.send_event(R"({"seq":1})"));
-  EXPECT_TRUE(connection.send_event(R"({"seq":2})"));
-  EXPECT_TRUE(connection.send_event(R"({"seq":3})"));
+  EXPECT_TRUE(send(R"({"seq":1})"));
+  EXPECT_TRUE(send(R"({"seq":2})"));
+  EXPECT_TRUE(send(R"({"seq":3})"));
   EXPECT_EQ(connection.in_flight(), 3u);
   EXPECT_EQ(link().sent.back(), R"({"type":"event","attributes":{"seq":3}})");
   link().handlers.on_message(kEventOk);
   link().handlers.on_message(R"({"type":"event","status":"error","message":"bad seq"})");
   EXPECT_EQ(connection.in_flight(), 1u);
   ASSERT_EQ(observer.replies.size(), 2u);
+  EXPECT_EQ(observer.confirmed, (std::vector<std::uint64_t>{1, 2})) << "positional: the oldest unanswered first";
   EXPECT_TRUE(observer.replies[0].first);
   EXPECT_FALSE(observer.replies[1].first);
   EXPECT_EQ(observer.replies[1].second, "bad seq");
 }
 
 TEST_F(ConnectionTest, NoEventsBeforePairing) {
-  connection.start(url, session);
-  EXPECT_FALSE(connection.send_event(R"({"a":1})"));
+  connection.start(url);
+  EXPECT_FALSE(send(R"({"a":1})"));
   link().handlers.on_open();
-  EXPECT_FALSE(connection.send_event(R"({"a":1})"));
+  EXPECT_FALSE(send(R"({"a":1})"));
 }
 
 TEST_F(ConnectionTest, RefusedPairingMeansTheSessionIsOver) {
-  connection.start(url, session);
+  connection.start(url);
   link().handlers.on_open();
   link().handlers.on_message("hello");
   link().handlers.on_message(R"({"type":"auth","status":"error","message":"session expired"})");
@@ -113,7 +138,7 @@ TEST_F(ConnectionTest, AReplyForAnEventNeverSentRecyclesTheConnection) {
 
 TEST_F(ConnectionTest, GarbageRepliesRecycleTheConnectionWithoutAcking) {
   open_and_pair();
-  connection.send_event(R"({"a":1})");
+  send(R"({"a":1})");
   link().handlers.on_message("<html>proxy error</html>");
   EXPECT_TRUE(link().close_requested);
   collector_closes();
@@ -124,10 +149,10 @@ TEST_F(ConnectionTest, GarbageRepliesRecycleTheConnectionWithoutAcking) {
 }
 
 TEST_F(ConnectionTest, SilentGreetingTimesOut) {
-  connection.start(url, session);
+  connection.start(url);
   link().handlers.on_open();
   scheduler.advance(Duration(14'999));
-  EXPECT_EQ(connection.state(), ConnectionState::greeting);
+  EXPECT_EQ(connection.state(), ConnectionState::handshaking);
   scheduler.advance(Duration(1));
   EXPECT_EQ(connection.state(), ConnectionState::closing);
   // The collector does not even answer the close: the socket is dropped after another time-out.
@@ -140,8 +165,8 @@ TEST_F(ConnectionTest, SilentGreetingTimesOut) {
 
 TEST_F(ConnectionTest, MissingEventReplyTimesOutButSteadyRepliesKeepItAlive) {
   open_and_pair();
-  connection.send_event(R"({"a":1})");
-  connection.send_event(R"({"a":2})");
+  send(R"({"a":1})");
+  send(R"({"a":2})");
   scheduler.advance(Duration(10'000));
   link().handlers.on_message(kEventOk);
   scheduler.advance(Duration(10'000));
@@ -158,7 +183,7 @@ TEST_F(ConnectionTest, IdleStreamingHasNoTimer) {
 
 TEST_F(ConnectionTest, RepliesStillCountWhileClosing) {
   open_and_pair();
-  connection.send_event(R"({"a":1})");
+  send(R"({"a":1})");
   connection.close();
   EXPECT_EQ(connection.state(), ConnectionState::closing);
   link().handlers.on_message(kEventOk);
@@ -168,7 +193,7 @@ TEST_F(ConnectionTest, RepliesStillCountWhileClosing) {
 }
 
 TEST_F(ConnectionTest, TransportFailureBeforeOpenIsReportedOnce) {
-  connection.start(url, session);
+  connection.start(url);
   link().handlers.on_closed(make_error(ErrorKind::tls, "certificate"));
   ASSERT_TRUE(observer.closed);
   EXPECT_EQ(observer.closed->kind, ErrorKind::tls);

@@ -1,23 +1,25 @@
 #pragma once
-// A simulated collector for the uplink's unit tests, on the fake clock: an
-// Authenticator that grants sessions and a WsTransport whose connections
-// greet, pair and answer events by themselves. It checks the protocol rules
-// the real mock collector checks: pairing with a live session, and no event on
-// an expired one.
+// A simulated Manufactory collector for the uplink's unit tests, on the fake
+// clock: endpoints whose login grants sessions, and a WsTransport whose
+// connections greet, pair and answer events by themselves. It checks the
+// protocol rules the real mock collector checks: pairing with a live session,
+// and no event on an expired one.
 #include <algorithm>
 #include <deque>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "agent/auth/authenticator.hpp"
 #include "agent/common/json.hpp"
 #include "agent/net/ws_transport.hpp"
+#include "agent/platforms/manufactory/messages.hpp"
+#include "agent/platforms/manufactory/protocol.hpp"
+#include "agent/uplink/stream_protocol.hpp"
 #include "tests/support/fake_scheduler.hpp"
 
 namespace mf::test {
 
-class SimCollector final : public auth::Authenticator, public net::WsTransport {
+class SimCollector final : public net::WsTransport {
  public:
   explicit SimCollector(FakeScheduler& scheduler) : scheduler_(scheduler) {}
 
@@ -37,7 +39,8 @@ class SimCollector final : public auth::Authenticator, public net::WsTransport {
   std::size_t max_open_connections = 0;
   std::size_t open_connections = 0;
 
-  void authenticate(const std::string& actor_json, Callback callback) override {
+  using Granted = std::function<void(Expected<manufactory::Session>)>;
+  void authenticate(const std::string& actor_json, Granted callback) {
     auth_times.push_back(scheduler_.now());
     if (!auth_failures.empty()) {
       Error e = auth_failures.front();
@@ -45,14 +48,12 @@ class SimCollector final : public auth::Authenticator, public net::WsTransport {
       scheduler_.post([callback, e] { callback(fail(e)); });
       return;
     }
-    auth::Session s;
+    manufactory::Session s;
     s.org_id = "org";
     s.project_id = 1;
     s.actor_profile_id = static_cast<std::int64_t>(actor_ids_.emplace(actor_json, actor_ids_.size() + 1).first->second);
     s.client_uuid = Secret("uuid-" + std::to_string(auth_times.size()));
-    s.issued_at = scheduler_.now();
-    s.expires_at = s.issued_at + ttl;
-    sessions_[s.client_uuid.reveal()] = {actor_json, s.expires_at};
+    sessions_[s.client_uuid.reveal()] = {actor_json, scheduler_.now() + ttl};
     scheduler_.post([callback, s] { callback(s); });
   }
 
@@ -167,5 +168,34 @@ inline void SimCollector::Conn::send(std::string_view text) {
   reply(reason.empty() ? R"({"type":"event","status":"ok"})"
                        : R"({"type":"event","status":"error","message":")" + reason + R"("})");
 }
+
+}  // namespace mf::test
+
+namespace mf::test {
+
+// One actor's endpoint on the simulated collector: the real Manufactory protocol.
+class SimEndpoint final : public uplink::StreamEndpoint {
+ public:
+  SimEndpoint(SimCollector& sim, std::string actor_json) : sim_(sim), actor_json_(std::move(actor_json)) {}
+  void login(Callback done) override {
+    sim_.authenticate(actor_json_, [this, done](Expected<manufactory::Session> s) {
+      if (!s) return done(fail(s.error()));
+      session_ = *s;
+      done(auth::Grant{sim_.ttl, "the simulated session.ttl"});
+    });
+  }
+  std::string credential_name() const override { return "session"; }
+  const net::Url& stream_url() const override { return url_; }
+  std::unique_ptr<uplink::StreamProtocol> new_protocol() override {
+    return std::make_unique<manufactory::Protocol>(manufactory::pair_message(session_));
+  }
+  bool connection_bound_to_credential() const override { return true; }
+
+ private:
+  SimCollector& sim_;
+  std::string actor_json_;
+  manufactory::Session session_;
+  net::Url url_ = *net::parse_url("wss://collector.test/ws");
+};
 
 }  // namespace mf::test

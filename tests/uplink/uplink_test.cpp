@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/buffer/memory_buffer.hpp"
+#include "agent/uplink/stream_link.hpp"
 #include "tests/uplink/sim_collector.hpp"
 
 namespace mf::uplink {
@@ -22,26 +23,38 @@ struct SeededRandom : Random {
   }
 };
 
+// Links as the Manufactory platform makes them: one per actor, on the simulated collector.
+struct SimLinks final : LinkFactory {
+  explicit SimLinks(test::SimCollector& s) : sim(s) {}
+  bool link_per_actor() const override { return true; }
+  std::unique_ptr<Link> make_link(LinkId id, const std::string& actor_json, LinkDeps& deps, const LinkSettings& settings,
+                                  LinkListener& listener) override {
+    return std::make_unique<StreamLink>(id, "actor #" + std::to_string(id), std::make_unique<test::SimEndpoint>(sim, actor_json),
+                                        deps, settings, listener);
+  }
+  test::SimCollector& sim;
+};
+
 class UplinkTest : public ::testing::Test {
  protected:
-  explicit UplinkTest(TimePoint clock_start = TimePoint(std::chrono::hours(1000))) : scheduler(clock_start) {
-    settings.link.ws_url = *net::parse_url("wss://collector.test/ws");
+  explicit UplinkTest(TimePoint clock_start = TimePoint(std::chrono::hours(1000))) : scheduler(clock_start) {}
+
+  LinkDeps deps() {
+    return {scheduler, random, buffer, counters, tallies,
+            [this](const std::string& actor, const std::string& event, const std::string& reason) {
+              dead_letters.push_back(actor + " " + event + " " + reason);
+            },
+            &sim};
   }
 
   Uplink& uplink() {
-    if (!uplink_) {
-      LinkDeps deps{scheduler, random, sim, sim, buffer, counters,
-                    [this](const std::string& actor, const std::string& event, const std::string& reason) {
-                      dead_letters.push_back(actor + " " + event + " " + reason);
-                    }};
-      uplink_ = std::make_unique<Uplink>(deps, settings);
-    }
+    if (!uplink_) uplink_ = std::make_unique<Uplink>(deps(), settings, links);
     return *uplink_;
   }
 
   void push(const std::string& actor_json, int seq) {
     const auto id = uplink().actor_id(actor_json);
-    ASSERT_TRUE(buffer.push(id, R"({"seq":)" + std::to_string(seq) + "}").accepted);
+    ASSERT_TRUE(buffer.push(id, R"({"seq":)" + std::to_string(seq) + "}", 0).accepted);
     ++counters.events_accepted;
     uplink().on_buffered(id);
   }
@@ -74,8 +87,10 @@ class UplinkTest : public ::testing::Test {
   test::FakeScheduler scheduler;
   SeededRandom random;
   test::SimCollector sim{scheduler};
+  SimLinks links{sim};
   buffer::MemoryBuffer buffer{{100'000, 64 << 20, buffer::Overflow::drop_oldest}};
   Counters counters;
+  Tallies tallies;
   UplinkSettings settings;
   std::vector<std::string> dead_letters;
   std::unique_ptr<Uplink> uplink_;
@@ -128,7 +143,7 @@ TEST_F(UplinkTest, RejectedEventsGoToTheDeadLetterAndAreNotRetried) {
 }
 
 TEST_F(UplinkTest, SessionsAreRenewedAheadOfExpiryFor48HoursWithoutPause) {
-  settings.link.reauth_before = minutes(10);
+  settings.link.credential.reauth_before = minutes(10);
   int seq = 0;
   std::vector<TimePoint> sent_at;
   // A steady trickle: one event every 30 s for 48 simulated hours.
@@ -175,7 +190,7 @@ TEST_F(UplinkFromBootTest, RenewsOnScheduleFromAClockThatStartsAtZero) {
 
 TEST_F(UplinkTest, RenewalUnderLoadKeepsOrderAcrossTheSwitch) {
   sim.ttl = seconds(20);
-  settings.link.reauth_before = seconds(5);
+  settings.link.credential.reauth_before = seconds(5);
   sim.reply_delay = Duration(20);
   int seq = 0;
   for (int step = 0; step < 2000; ++step) {  // 200 events/s for 10 simulated... 100 s
@@ -266,7 +281,7 @@ TEST_F(UplinkTest, AtMostMaxConnectionsActorsAreServedFairly) {
     push(c, i);
   }
   run_for(seconds(6));
-  EXPECT_LE(uplink().connected_actors(), 2u);
+  EXPECT_LE(uplink().open_links(), 2u);
   // Everybody got some service within two shares.
   run_for(seconds(6));
   for (const auto& actor : {a, b, c}) EXPECT_FALSE(sim.received[actor].empty()) << actor;
@@ -282,7 +297,7 @@ TEST_F(UplinkTest, IdleConnectionsCloseAfterTheIdleTimeout) {
   EXPECT_EQ(sim.open_connections, 1u);
   run_for(seconds(2));
   EXPECT_EQ(sim.open_connections, 0u);
-  EXPECT_EQ(uplink().connected_actors(), 0u);
+  EXPECT_EQ(uplink().open_links(), 0u);
   push(a, 1);
   run_for(seconds(1));
   EXPECT_EQ(sim.received[a], iota(0, 2));
@@ -292,11 +307,12 @@ TEST_F(UplinkTest, IdleConnectionsCloseAfterTheIdleTimeout) {
 TEST_F(UplinkTest, ALateAuthAnswerAfterLosingTheSlotOpensNoConnection) {
   struct Listener : LinkListener {
     int closed = 0;
-    void on_drained(buffer::ActorId) override {}
-    void on_link_closed(buffer::ActorId) override { ++closed; }
+    void on_drained(LinkId) override {}
+    void on_link_closed(LinkId) override { ++closed; }
   } listener;
-  LinkDeps deps{scheduler, random, sim, sim, buffer, counters, nullptr};
-  ActorLink link(7, a, deps, settings.link, listener);
+  LinkDeps link_deps = deps();
+  StreamLink link(7, "actor #7", std::make_unique<test::SimEndpoint>(sim, a), link_deps, settings.link, listener);
+  link.add_actor(7, a);
   link.start();  // /auth is under way...
   link.close();  // ...when the manager takes the slot away
   EXPECT_EQ(listener.closed, 1);

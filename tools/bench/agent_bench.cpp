@@ -46,10 +46,10 @@
 #include <thread>
 #include <vector>
 
-#include "agent/auth/auth_response.hpp"
+#include "agent/platforms/manufactory/auth_response.hpp"
 #include "agent/cli/unix_client.hpp"
 #include "agent/common/json.hpp"
-#include "agent/uplink/messages.hpp"
+#include "agent/platforms/manufactory/messages.hpp"
 
 namespace {
 
@@ -217,7 +217,7 @@ class IdealConnection : public std::enable_shared_from_this<IdealConnection> {
 
   // Blocking: /auth, TLS, WebSocket upgrade, greeting, pairing.
   void connect() {
-    const mf::auth::Session session = authenticate();
+    const mf::manufactory::Session session = authenticate();
     tcp::resolver resolver(io_);
     const auto endpoints = resolver.resolve("localhost", port_);
     beast::get_lowest_layer(ws_).connect(endpoints);
@@ -229,7 +229,7 @@ class IdealConnection : public std::enable_shared_from_this<IdealConnection> {
     ws_.text(true);
     beast::flat_buffer greeting;
     ws_.read(greeting);
-    ws_.write(boost::asio::buffer(mf::uplink::pair_message(session)));
+    ws_.write(boost::asio::buffer(mf::manufactory::pair_message(session)));
     beast::flat_buffer paired;
     ws_.read(paired);
     if (beast::buffers_to_string(paired.data()).find("\"ok\"") == std::string::npos) die("pairing refused");
@@ -242,7 +242,7 @@ class IdealConnection : public std::enable_shared_from_this<IdealConnection> {
   int acked() const { return acked_; }
 
  private:
-  mf::auth::Session authenticate() {
+  mf::manufactory::Session authenticate() {
     beast::ssl_stream<beast::tcp_stream> stream(io_, tls_);
     tcp::resolver resolver(io_);
     beast::get_lowest_layer(stream).connect(resolver.resolve("localhost", port_));
@@ -253,20 +253,20 @@ class IdealConnection : public std::enable_shared_from_this<IdealConnection> {
     req.set(http::field::host, "localhost");
     req.set(http::field::content_type, "application/json");
     req.set("X-Manufactory-Auth", "test-project-key");
-    req.body() = mf::auth::build_auth_body("org_test", 1, actor_json(actor_));
+    req.body() = mf::manufactory::build_auth_body("org_test", 1, actor_json(actor_));
     req.prepare_payload();
     http::write(stream, req);
     beast::flat_buffer buffer;
     http::response<http::string_body> res;
     http::read(stream, buffer, res);
-    auto session = mf::auth::parse_auth_response(static_cast<int>(res.result_int()), res.body(), std::nullopt);
+    auto session = mf::manufactory::parse_auth_response(static_cast<int>(res.result_int()), res.body(), std::nullopt);
     if (!session) die("ideal client: /auth failed: " + session.error().message);
     return *session;
   }
 
   void fill() {
     while (in_flight_ < kWindow && sent_ < total_) {
-      queue_.push_back(mf::uplink::event_message(attributes(sent_++, size_, false)));
+      queue_.push_back(mf::manufactory::event_message(attributes(sent_++, size_, false)));
       ++in_flight_;
     }
     write_next();

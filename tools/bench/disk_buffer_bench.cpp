@@ -82,7 +82,7 @@ struct Harness {
   void fill(DiskBuffer& b, int n, std::size_t size) {
     const std::string payload = event_of(size, 0);
     for (int i = 0; i < n; ++i) {
-      if (!b.push(1, payload).accepted) {
+      if (!b.push(1, payload, 0).accepted) {
         std::fprintf(stderr, "disk-buffer-bench: push refused at event %d\n", i);
         std::exit(1);
       }

@@ -9,7 +9,7 @@
 
 #include "agent/buffer/memory_buffer.hpp"
 #include "agent/ingest/ingest.hpp"
-#include "agent/uplink/messages.hpp"
+#include "agent/platforms/manufactory/messages.hpp"
 
 namespace {
 
@@ -44,7 +44,7 @@ void MemoryBufferPushLeaseAck(benchmark::State& state) {
   mf::buffer::MemoryBuffer buffer({1'000'000, 1ULL << 30, mf::buffer::Overflow::drop_oldest});
   const std::string event = attributes_of(100);
   for (auto _ : state) {
-    buffer.push(1, event);
+    buffer.push(1, event, 0);
     benchmark::DoNotOptimize(buffer.lease_next(1));
     buffer.ack_oldest(1);
   }
@@ -53,13 +53,13 @@ BENCHMARK(MemoryBufferPushLeaseAck);
 
 void EventMessage(benchmark::State& state) {
   const std::string event = attributes_of(static_cast<std::size_t>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(mf::uplink::event_message(event));
+  for (auto _ : state) benchmark::DoNotOptimize(mf::manufactory::event_message(event));
 }
 BENCHMARK(EventMessage)->Arg(100)->Arg(1024);
 
 void ReplyParse(benchmark::State& state) {
   const std::string reply = R"({"type":"event","status":"ok"})";
-  for (auto _ : state) benchmark::DoNotOptimize(mf::uplink::parse_reply(reply));
+  for (auto _ : state) benchmark::DoNotOptimize(mf::manufactory::parse_reply(reply));
 }
 BENCHMARK(ReplyParse);
 

@@ -29,11 +29,14 @@ void set32(std::string& out, std::size_t at, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out[at + static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFF);
 }
 
-bool has_number(RecordType t) { return t == RecordType::ack || t == RecordType::drop; }
+bool has_number(RecordType t) { return t == RecordType::ack || t == RecordType::drop || t == RecordType::timed_event; }
+bool has_text(RecordType t) { return t == RecordType::actor || is_event(t); }
 
-std::size_t payload_size(const Record& r) { return 4 + (has_number(r.type) ? 8 : r.text.size()); }
+std::size_t payload_size(const Record& r) {
+  return 4 + (has_number(r.type) ? 8 : 0) + (has_text(r.type) ? r.text.size() : 0);
+}
 
-bool known_type(std::uint8_t t) { return t >= 1 && t <= 4; }
+bool known_type(std::uint8_t t) { return t >= 1 && t <= 5; }
 
 }  // namespace
 
@@ -80,7 +83,7 @@ void encode_record(const Record& record, std::string& out) {
   put64(out, record.seq);
   put32(out, record.actor);
   if (has_number(record.type)) put64(out, record.value);
-  else out.append(record.text);
+  if (has_text(record.type)) out.append(record.text);
   set32(out, start, crc32c(out.data() + start + 4, out.size() - start - 4));
 }
 
@@ -94,7 +97,8 @@ Decoded decode_record(std::string_view bytes) {
   const auto type = static_cast<std::uint8_t>(bytes[8]);
   const bool zero_pad = bytes[9] == 0 && bytes[10] == 0 && bytes[11] == 0;
   if (!known_type(type) || !zero_pad || length < 4 || length > kMaxPayload) return d;  // corrupt
-  if (has_number(static_cast<RecordType>(type)) && length != 12) return d;
+  const auto t = static_cast<RecordType>(type);
+  if (has_number(t) && (has_text(t) ? length < 12 : length != 12)) return d;
   const std::size_t size = kRecordHeaderSize + length;
   if (bytes.size() < size) {
     d.status = DecodeStatus::incomplete;
@@ -105,8 +109,9 @@ Decoded decode_record(std::string_view bytes) {
   d.record.type = static_cast<RecordType>(type);
   d.record.seq = get64(bytes, 12);
   d.record.actor = get32(bytes, 20);
+  const std::size_t text_at = has_number(d.record.type) ? 32 : 24;
   if (has_number(d.record.type)) d.record.value = get64(bytes, 24);
-  else d.record.text = bytes.substr(24, length - 4);
+  if (has_text(d.record.type)) d.record.text = bytes.substr(text_at, kRecordHeaderSize + length - text_at);
   d.size = size;
   d.status = DecodeStatus::ok;
   return d;

@@ -1,6 +1,7 @@
 #pragma once
-// The disk buffer's file format, version 1. Pure functions over bytes, so the
-// recovery reader can be fuzzed without a file system.
+// The disk buffer's file format, version 2 (version 1 is read too). Pure
+// functions over bytes, so the recovery reader can be fuzzed without a file
+// system.
 //
 // A directory holds segments named <20-digit number>.seg, written append-only:
 //
@@ -21,9 +22,13 @@
 //
 // Payloads (integers little-endian):
 //   actor  u32 actor number, actor JSON           (before an actor's first event in each segment)
-//   event  u32 actor number, attributes JSON
-//   ack    u32 actor number, u64 sequence number  (every event of the actor up to it is acknowledged)
-//   drop   u32 actor number, u64 sequence number  (that one event was dropped by the overflow policy)
+//   event     u32 actor number, attributes JSON    (version 1 only: no acceptance time)
+//   ack       u32 actor number, u64 sequence number  (every event of the actor up to it is acknowledged)
+//   drop      u32 actor number, u64 sequence number  (that one event was dropped by the overflow policy)
+//   timed     u32 actor number, i64 acceptance time (epoch ms), attributes JSON   (version 2)
+//
+// Version 2 added the timed event; a version 1 agent refuses a version 2
+// directory as newer instead of misreading it.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -33,12 +38,14 @@
 
 namespace mf::buffer::disk {
 
-constexpr std::uint32_t kFormatVersion = 1;
+constexpr std::uint32_t kFormatVersion = 2;
 constexpr std::size_t kSegmentHeaderSize = 40;
 constexpr std::size_t kRecordHeaderSize = 20;
 constexpr std::uint32_t kMaxPayload = 16U << 20;
 
-enum class RecordType : std::uint8_t { actor = 1, event = 2, ack = 3, drop = 4 };
+enum class RecordType : std::uint8_t { actor = 1, event = 2, ack = 3, drop = 4, timed_event = 5 };
+
+inline bool is_event(RecordType t) { return t == RecordType::event || t == RecordType::timed_event; }
 
 struct SegmentHeader {
   std::uint32_t version = kFormatVersion;
@@ -60,8 +67,8 @@ struct Record {
   RecordType type = RecordType::event;
   std::uint64_t seq = 0;
   std::uint32_t actor = 0;
-  std::uint64_t value = 0;  // ack and drop: the sequence number they refer to
-  std::string_view text;    // actor: actor JSON; event: attributes JSON
+  std::uint64_t value = 0;  // ack and drop: the sequence number they refer to; timed: the acceptance time
+  std::string_view text;    // actor: actor JSON; event, timed: attributes JSON
 };
 
 // Appends the encoded record to out.

@@ -102,7 +102,8 @@ struct Recoverer {
         break;
       }
       case RecordType::drop: result.actors[r.actor].dropped.insert(r.value); break;
-      case RecordType::event: max_seq = std::max(max_seq, r.seq); break;
+      case RecordType::event:
+      case RecordType::timed_event: max_seq = std::max(max_seq, r.seq); break;
     }
   }
 
@@ -114,7 +115,7 @@ struct Recoverer {
     scan_records(
         records,
         [&](const Record& r, std::size_t offset) {
-          if (r.type != RecordType::event) return;
+          if (!is_event(r.type)) return;
           auto it = result.actors.find(r.actor);
           if (it == result.actors.end() || it->second.json.empty()) {
             ++result.unattributed_events;

@@ -1,0 +1,78 @@
+#include "agent/platforms/manufactory/auth_response.hpp"
+
+#include "agent/common/json.hpp"
+#include "agent/net/http_headers.hpp"
+
+namespace mf::manufactory {
+namespace {
+
+constexpr std::size_t kMaxQuotedBody = 200;
+
+// The server's own words for an error, from {"message": ...} or {"error": ...},
+// else the start of the body with control bytes removed.
+std::string server_message(std::string_view body) {
+  if (auto doc = json::parse_untrusted(body, {64 * 1024, 16}); doc && doc->IsObject()) {
+    for (const char* field : {"message", "error", "detail"}) {
+      if (const char* text = json::find_string(*doc, field)) return text;
+    }
+  }
+  std::string clean;
+  for (char c : body.substr(0, kMaxQuotedBody)) clean.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
+  if (body.size() > kMaxQuotedBody) clean += "...";
+  return clean.empty() ? "(no message)" : clean;
+}
+
+Unexpected unexpected_body(const std::string& why) {
+  return fail(ErrorKind::server, "the /auth response is not what the Manufactory collector sends (" + why +
+                                     "); check collector.url points at the collector");
+}
+
+}  // namespace
+
+std::string build_auth_body(const std::string& org_id, std::int64_t project_id, const std::string& actor_json) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("org_id");
+  w.String(org_id.c_str(), static_cast<rapidjson::SizeType>(org_id.size()));
+  w.Key("project_id");
+  w.Int64(project_id);
+  w.Key("actor_profile");
+  w.RawValue(actor_json.c_str(), actor_json.size(), rapidjson::kObjectType);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Expected<Session> parse_auth_response(int status, std::string_view body, const std::optional<std::string>& retry_after) {
+  if (status == 401 || status == 403) {
+    return fail(ErrorKind::auth_rejected, "the collector rejected the project key (HTTP " + std::to_string(status) +
+                                              "); check project_key and that it belongs to project_id");
+  }
+  if (status == 429 || status >= 500) {
+    Error e = make_error(ErrorKind::server, "the collector is unavailable (HTTP " + std::to_string(status) + ": " +
+                                                server_message(body) + ")");
+    if (retry_after) e.retry_after = net::parse_retry_after(*retry_after);
+    return fail(std::move(e));
+  }
+  if (status != 200) {
+    return fail(ErrorKind::request_rejected,
+                "the collector refused the authentication request (HTTP " + std::to_string(status) + "): " + server_message(body));
+  }
+  auto doc = json::parse_untrusted(body, {64 * 1024, 16});
+  if (!doc) return unexpected_body(doc.error().message);
+  if (!doc->IsObject()) return unexpected_body(std::string("it is ") + json::describe_type(*doc));
+  const auto* profile = json::find(*doc, "actor_profile_id");
+  if (profile == nullptr || !profile->IsInt64()) return unexpected_body("no numeric actor_profile_id");
+  const char* uuid = json::find_string(*doc, "client_uuid");
+  if (uuid == nullptr || *uuid == '\0') return unexpected_body("no client_uuid");
+  Session session;
+  session.actor_profile_id = profile->GetInt64();
+  session.client_uuid = Secret(uuid);
+  if (const char* org = json::find_string(*doc, "org_id")) session.org_id = org;
+  if (const auto* project = json::find(*doc, "project_id"); project != nullptr && project->IsInt64()) {
+    session.project_id = project->GetInt64();
+  }
+  return session;
+}
+
+}  // namespace mf::manufactory

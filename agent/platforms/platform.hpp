@@ -1,0 +1,49 @@
+#pragma once
+// A platform, as the daemon and the one-shot see it: the policy its events
+// meet at the door, and endpoints (credential flow plus wire) for the generic
+// links. Like Fluent Bit's outputs: each platform knows its wire; buffering,
+// windows, retries and order belong to the uplink.
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "agent/common/counters.hpp"
+#include "agent/common/scheduler.hpp"
+#include "agent/common/wall_clock.hpp"
+#include "agent/config/config.hpp"
+#include "agent/ingest/event_policy.hpp"
+#include "agent/net/http_client.hpp"
+#include "agent/uplink/uplink.hpp"
+
+namespace mf::uplink {
+class StreamEndpoint;
+class BatchEndpoint;
+}  // namespace mf::uplink
+
+namespace mf::platforms {
+
+struct PlatformDeps {
+  Scheduler& scheduler;
+  const WallClock& clock;
+  net::HttpClient& http;
+  Counters& counters;
+};
+
+class Platform : public uplink::LinkFactory {
+ public:
+  virtual std::string_view name() const = 0;
+  virtual const ingest::EventPolicy& event_policy() const = 0;
+  // A streaming platform's endpoint (for an actor, when it has a link per actor); else nullptr.
+  virtual std::unique_ptr<uplink::StreamEndpoint> stream_endpoint(const std::string& actor_json);
+  // A batch platform's endpoint; else nullptr.
+  virtual std::unique_ptr<uplink::BatchEndpoint> batch_endpoint();
+
+  // uplink::LinkFactory: a StreamLink or a BatchLink around the endpoint.
+  std::unique_ptr<uplink::Link> make_link(uplink::LinkId id, const std::string& first_actor_json, uplink::LinkDeps& deps,
+                                          const uplink::LinkSettings& settings, uplink::LinkListener& listener) override;
+};
+
+// The platform the configuration names.
+std::unique_ptr<Platform> make_platform(const Config& config, PlatformDeps deps);
+
+}  // namespace mf::platforms

@@ -1,0 +1,48 @@
+#include "agent/platforms/sama/keys.hpp"
+
+#include "agent/config/platform_keys.hpp"
+
+namespace mf::sama {
+namespace {
+
+using config::KeyDecl;
+using config::KeyType;
+
+constexpr std::string_view kPlatform = "sama";
+
+const std::vector<KeyDecl> kKeys = {
+    {"sama.organization_id", KeyType::string, "", "The SAMA organization the agent's user belongs to (its _id).",
+     [](std::string_view t, Config& c) { return config::set_text(t, c.sama.organization_id, "sama.organization_id"); },
+     kPlatform},
+    {"sama.login", KeyType::string, "", "The login of the SAMA user the agent posts as (made by the operator).",
+     [](std::string_view t, Config& c) { return config::set_text(t, c.sama.login, "sama.login"); }, kPlatform},
+    {"sama.password", KeyType::secret, "",
+     "That user's password (secret). Alternatives: sama.password_file, or the environment variable "
+     "MANUFACTORY_AGENT_PASSWORD.",
+     [](std::string_view, Config&) -> Status { return {}; }, kPlatform},
+    {"sama.password_file", KeyType::path, "", "A file holding only the password (keep it mode 0600 or 0640).",
+     [](std::string_view t, Config& c) { return config::set_path(t, c.sama.password_file); }, kPlatform},
+    {"sama.device_id", KeyType::string, "", "The device id the agent logs in and connects with (one socket per device).",
+     [](std::string_view t, Config& c) { return config::set_text(t, c.sama.device_id, "sama.device_id"); }, kPlatform},
+    {"sama.conversation_id", KeyType::string, "", "The conversation (_id) whose messages the events become.",
+     [](std::string_view t, Config& c) { return config::set_text(t, c.sama.conversation_id, "sama.conversation_id"); },
+     kPlatform},
+};
+
+}  // namespace
+
+const std::vector<KeyDecl>& config_keys() { return kKeys; }
+
+void check_config(config::Checker& checker) {
+  Config& c = checker.config();
+  config::require_base_url(checker, "https://sama.example.com:9001");
+  config::default_stream_url(checker);
+  checker.require("sama.organization_id", "sama: { organization_id: \"680a2fae96cc69d78861f101\" }");
+  checker.require("sama.login", "sama: { login: gateway_01 }");
+  checker.require("sama.device_id", "sama: { device_id: gateway-01 }");
+  checker.require("sama.conversation_id", "sama: { conversation_id: \"6b0f0bcaa882842c8dfe74f4\" }");
+  checker.resolve_secret("SAMA password", "sama.password", "sama.password_file", "MANUFACTORY_AGENT_PASSWORD",
+                         c.sama.password, c.sama.password_source);
+}
+
+}  // namespace mf::sama

@@ -1,0 +1,46 @@
+#include "agent/platforms/sama/platform.hpp"
+
+#include "agent/platforms/sama/endpoint.hpp"
+
+namespace mf::sama {
+namespace {
+
+// The validation limit of a message body (characters; the body is the attributes' JSON).
+constexpr std::size_t kMaxBody = 65'536;
+
+// Actors are optional (they travel in x when given); the body has a limit.
+class SamaPolicy final : public ingest::EventPolicy {
+ public:
+  ingest::Actors actors() const override { return ingest::Actors::optional; }
+  std::size_t max_attributes_bytes() const override { return kMaxBody; }
+};
+
+// One login, one WebSocket for the whole agent.
+class SamaPlatform final : public platforms::Platform {
+ public:
+  SamaPlatform(const Config& c, platforms::PlatformDeps deps)
+      : scheduler_(deps.scheduler), http_(deps.http), settings_(c.sama), url_(c.collector.url), ws_url_(c.collector.ws_url) {}
+
+  std::string_view name() const override { return "sama"; }
+  bool link_per_actor() const override { return false; }
+  const ingest::EventPolicy& event_policy() const override { return policy_; }
+  std::unique_ptr<uplink::StreamEndpoint> stream_endpoint(const std::string&) override {
+    return std::make_unique<Endpoint>(http_, scheduler_, settings_, url_, ws_url_);
+  }
+
+ private:
+  Scheduler& scheduler_;
+  net::HttpClient& http_;
+  Settings settings_;
+  net::Url url_;
+  net::Url ws_url_;
+  SamaPolicy policy_;
+};
+
+}  // namespace
+
+std::unique_ptr<platforms::Platform> make_platform(const Config& config, platforms::PlatformDeps deps) {
+  return std::make_unique<SamaPlatform>(config, deps);
+}
+
+}  // namespace mf::sama

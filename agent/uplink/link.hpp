@@ -1,0 +1,69 @@
+#pragma once
+// A link carries the events of one or more actors to the platform: over a
+// WebSocket (StreamLink) or as HTTP requests (BatchLink). Manufactory has a
+// link per actor (each actor has its own session); the other platforms have
+// one link for the whole agent. The Uplink decides who holds a link open.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/auth/credential_keeper.hpp"
+#include "agent/buffer/event_buffer.hpp"
+#include "agent/common/backoff.hpp"
+#include "agent/common/counters.hpp"
+#include "agent/common/random.hpp"
+#include "agent/uplink/connection.hpp"
+#include "agent/uplink/window.hpp"
+
+namespace mf::net {
+class WsTransport;
+}
+
+namespace mf::uplink {
+
+using LinkId = std::uint32_t;
+
+enum class LinkState { idle, authenticating, connecting, streaming, backing_off, auth_refused, closing };
+const char* to_string(LinkState state);
+
+struct LinkSettings {
+  ConnectionOptions connection;
+  std::size_t window = 64;          // events taken from the buffer and not yet confirmed
+  auth::KeeperSettings credential;  // renewal margin, back-off and slow retry of the credential
+  BackoffPolicy backoff;            // connection failures
+};
+
+// What every link uses; owned by the daemon.
+struct LinkDeps {
+  Scheduler& scheduler;
+  Random& random;
+  buffer::EventBuffer& buffer;
+  Counters& counters;
+  Tallies& tallies;
+  DeadLetterSink dead_letter;
+  net::WsTransport* transport;  // streaming platforms
+};
+
+class LinkListener {
+ public:
+  virtual ~LinkListener() = default;
+  virtual void on_drained(LinkId link) = 0;      // nothing waiting, nothing in flight
+  virtual void on_link_closed(LinkId link) = 0;  // after close(): every connection is gone
+};
+
+class Link {
+ public:
+  virtual ~Link() = default;
+  // The actor's events travel on this link from now on; actor_json outlives the link.
+  virtual void add_actor(buffer::ActorId actor, const std::string& actor_json) = 0;
+  virtual void on_buffered(buffer::ActorId actor) = 0;
+  virtual void start() = 0;  // get a credential and a connection, unless under way
+  virtual void close() = 0;  // close gracefully; on_link_closed follows
+  virtual LinkState state() const = 0;
+  virtual bool drained() const = 0;
+  virtual std::optional<TimePoint> credential_expires_at() const = 0;
+  virtual std::size_t connections() const = 0;
+};
+
+}  // namespace mf::uplink

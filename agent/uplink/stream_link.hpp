@@ -1,0 +1,93 @@
+#pragma once
+// A link over WebSockets: one credential (CredentialKeeper), one connection
+// streaming at a time, the window of events in flight.
+//
+//   idle ──start──> authenticating ──> connecting ──ready──> streaming
+//     ^                  │    ^             │                    │
+//     │          refused │    │ renewed     │ failure            │ failure
+//     │                  v    │             v                    v
+//     │            auth_refused          backing_off <───────────┘
+//     └──────────────── closing <── close() from any state
+//
+// When the platform's connection dies with its credential (Manufactory), a
+// renewed credential gets a second connection, make-before-break: once it is
+// ready the old one takes no new events and closes when its replies are in.
+// Per actor the order of events is kept across the switch: the new
+// connection sends only after the old one has no events in flight.
+#include <deque>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "agent/uplink/link.hpp"
+#include "agent/uplink/stream_protocol.hpp"
+
+namespace mf::uplink {
+
+class StreamLink final : public Link, auth::CredentialListener {
+ public:
+  StreamLink(LinkId id, std::string owner, std::unique_ptr<StreamEndpoint> endpoint, LinkDeps& deps,
+             const LinkSettings& settings, LinkListener& listener);
+  ~StreamLink() override;
+  StreamLink(const StreamLink&) = delete;
+  StreamLink& operator=(const StreamLink&) = delete;
+
+  void add_actor(buffer::ActorId actor, const std::string& actor_json) override;
+  void on_buffered(buffer::ActorId actor) override;
+  void start() override;
+  void close() override;
+  LinkState state() const override;
+  bool drained() const override;
+  std::optional<TimePoint> credential_expires_at() const override { return keeper_.expires_at(); }
+  std::size_t connections() const override;
+
+ private:
+  struct Slot;
+  friend struct Slot;
+
+  void on_credential(bool renewal) override;
+  void connect_if_possible();
+  void open_connection();
+  void pump();
+  const OutgoingEvent* lease_next();
+  bool sending_blocked() const;
+  TimePoint stop_sending_at(const Slot& slot) const;
+  void on_ready(Slot& slot);
+  void on_confirmed(Slot& slot, std::uint64_t seq, bool ok, const std::string& reason);
+  void on_closed(Slot& slot, const Error& why);
+  void on_active_closed(const Error& why);
+  void on_failure(const Error& why);
+  void retry_in(Duration delay);
+  void arm_hard_stop();
+  void bury(std::unique_ptr<Slot>& slot);
+  void finish_close_if_done();
+
+  LinkId id_;
+  std::string owner_;  // for the log: "actor #3", "sama"
+  std::unique_ptr<StreamEndpoint> endpoint_;
+  LinkDeps& deps_;
+  const LinkSettings& settings_;
+  LinkListener& listener_;
+  auth::CredentialKeeper keeper_;
+  Window window_;
+  Backoff backoff_;
+
+  std::unordered_map<buffer::ActorId, const std::string*> actors_;
+  std::deque<buffer::ActorId> ready_;  // actors that may have events waiting in the buffer
+  std::unordered_set<buffer::ActorId> in_ready_;
+
+  std::unique_ptr<Slot> active_;    // streaming
+  std::unique_ptr<Slot> renewing_;  // being opened (first connection or make-before-break)
+  std::unique_ptr<Slot> retiring_;  // replaced; closes once its replies are in
+  std::vector<std::unique_ptr<Slot>> graveyard_;  // closed slots, freed outside their own callbacks
+
+  bool closing_ = false;
+  bool has_slot_ = false;  // between start() and close(): allowed to connect
+  TimePoint streaming_since_{};
+  std::unique_ptr<Timer> retry_timer_;
+  std::unique_ptr<Timer> hard_stop_timer_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace mf::uplink

@@ -1,0 +1,97 @@
+#pragma once
+// The events a link has taken from the buffer and not yet seen confirmed:
+// what is in flight, and what is resent after a loss.
+//
+// Events enter in lease order (per actor, the order of acceptance) and may be
+// confirmed in any order; the buffer still releases each actor's events in
+// order, as soon as every older one of that actor is confirmed. A rejected
+// event goes to the dead-letter sink at that moment.
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/buffer/event_buffer.hpp"
+#include "agent/common/counters.hpp"
+#include "agent/uplink/outgoing_event.hpp"
+
+namespace mf::uplink {
+
+using DeadLetterSink = std::function<void(const std::string& actor_json, const std::string& attributes_json,
+                                          const std::string& reason)>;
+
+// Per actor, what became of its events (status).
+struct ActorTally {
+  std::uint64_t acked = 0;
+  std::uint64_t rejected = 0;
+};
+using Tallies = std::unordered_map<buffer::ActorId, ActorTally>;
+
+class Window {
+ public:
+  enum class State { unsent, sent, done };
+
+  Window(buffer::EventBuffer& buffer, Counters& counters, Tallies& tallies, DeadLetterSink dead_letter);
+  ~Window();  // gives back what it holds
+  Window(const Window&) = delete;
+  Window& operator=(const Window&) = delete;
+
+  // Takes the actor's next waiting event; nullptr when none waits.
+  const OutgoingEvent* lease(buffer::ActorId actor, const std::string& actor_json);
+
+  // The oldest event not yet sent, or nullptr; mark_sent moves on from it.
+  const OutgoingEvent* next_unsent();
+  void mark_sent(std::uint64_t seq);
+  // Sent events whose fate is unknown (a lost connection, a failed request) will be sent again, in order.
+  void unsend(const std::vector<std::uint64_t>& seqs);
+  void unsend_all();
+
+  // The collector confirmed (ok) or rejected (ok=false, with its reason) the event.
+  // False when the window holds no such unconfirmed event.
+  bool confirm(std::uint64_t seq, bool ok, const std::string& reason = {});
+
+  // Visits unconfirmed events in lease order; return false to stop.
+  void for_each_pending(const std::function<bool(const OutgoingEvent&, State)>& visit) const;
+  const OutgoingEvent* find(std::uint64_t seq) const;
+  std::uint32_t sends(std::uint64_t seq) const;  // how often it was marked sent
+
+  std::size_t size() const { return pending_; }          // not yet confirmed
+  std::size_t in_flight() const { return in_flight_; }   // sent, not yet confirmed
+  std::size_t unsent() const { return pending_ - in_flight_; }
+  std::uint64_t bytes() const { return bytes_; }
+  bool empty() const { return pending_ == 0; }
+
+  // Every unconfirmed event goes back to the buffer, to be leased again later.
+  void give_back();
+
+ private:
+  struct Entry {
+    OutgoingEvent event;
+    State state = State::unsent;
+    bool ok = true;
+    std::uint32_t sends = 0;
+    std::string reason;
+  };
+
+  Entry* entry(std::uint64_t seq);
+  const Entry* entry(std::uint64_t seq) const;
+  void release_confirmed(buffer::ActorId actor);
+  void drop_done_front();
+
+  buffer::EventBuffer& buffer_;
+  Counters& counters_;
+  Tallies& tallies_;
+  DeadLetterSink dead_letter_;
+  std::deque<Entry> entries_;  // lease order; entries_[i] has position base_ + i
+  std::uint64_t base_ = 0;
+  std::uint64_t next_unsent_ = 0;  // position: nothing unsent lies before it
+  std::unordered_map<std::uint64_t, std::uint64_t> position_;              // seq -> position
+  std::unordered_map<buffer::ActorId, std::deque<std::uint64_t>> per_actor_;  // leased seqs, oldest first
+  std::size_t pending_ = 0;
+  std::size_t in_flight_ = 0;
+  std::uint64_t bytes_ = 0;
+};
+
+}  // namespace mf::uplink
