@@ -278,7 +278,7 @@ class Loader final : public Checker {
       }
       out = Secret(text);
       source = "config file";
-      warn_if_exposed(file_, "config file");
+      warn_if_exposed(file_, "config file", what);
       return true;
     }
     if (from_file) {
@@ -296,7 +296,7 @@ class Loader final : public Checker {
       }
       out = Secret(std::move(secret));
       source = std::string(file_key) + " " + path;
-      warn_if_exposed(path, file_key);
+      warn_if_exposed(path, file_key, what);
       return true;
     }
     if (auto env = env_(env_name); env && !env->empty()) {
@@ -369,8 +369,8 @@ class Loader final : public Checker {
     }
   }
 
-  void warn_if_exposed(const std::string& path, std::string_view what) {
-    if (auto w = secret_file_exposure(path, what); !w.empty()) loaded_.warnings.push_back(std::move(w));
+  void warn_if_exposed(const std::string& path, std::string_view what, std::string_view secret) {
+    if (auto w = secret_file_exposure(path, what, secret); !w.empty()) loaded_.warnings.push_back(std::move(w));
   }
 
   std::string joined_errors() const {

@@ -22,17 +22,17 @@ Expected<std::string> read_text_file(const std::string& path, std::string_view w
   return text.str();
 }
 
-std::string secret_file_exposure(const std::string& path, std::string_view what) {
+std::string secret_file_exposure(const std::string& path, std::string_view what, std::string_view secret) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return {};
   char mode[8];
   std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
   const std::string fix = "; fix: chmod 600 '" + path + "' (or 640 with the agent's group)";
   if (st.st_mode & S_IROTH) {
-    return std::string(what) + " '" + path + "' holds the project key and is readable by every user (mode " + mode + ")" + fix;
+    return std::string(what) + " '" + path + "' holds the " + std::string(secret) + " and is readable by every user (mode " + mode + ")" + fix;
   }
   if ((st.st_mode & S_IRGRP) && st.st_gid != ::getegid()) {
-    return std::string(what) + " '" + path + "' holds the project key and is readable by group " +
+    return std::string(what) + " '" + path + "' holds the " + std::string(secret) + " and is readable by group " +
            std::to_string(st.st_gid) + " (mode " + mode + "), which the agent does not run as" + fix;
   }
   return {};

@@ -8,17 +8,11 @@ namespace mf::test {
 
 DaemonProcess::DaemonProcess(const MockCollector& collector, const std::string& extra_yaml, const std::string& collector_yaml,
                              const DaemonOptions& options) {
-  const std::string yaml = "org_id: \"org_test\"\n"
-                           "project_id: 1\n"
-                           "project_key: \"test-project-key\"\n"
-                           "actor:\n  username: default_actor\n"
-                           "collector:\n"
-                           "  url: " + collector.url() + "\n"
-                           "  ws_url: " + collector.ws_url() + "\n"
-                           "  ca_file: " + cert_path("ca.pem") + "\n" + collector_yaml +
+  const std::string yaml = collector.agent_yaml() + collector_yaml +
                            "ingest:\n"
                            "  socket: " + dir_.file("run/ingest.sock") + "\n"
-                           "  control_socket: " + dir_.file("run/control.sock") + "\n" + extra_yaml;
+                           "  control_socket: " + dir_.file("run/control.sock") + "\n"
+                           "state_directory: " + dir_.file("state") + "\n" + extra_yaml;
   config_ = dir_.write("config.yaml", yaml, 0600);
   if (options.prepare) options.prepare(dir_);
   std::vector<std::string> argv = options.launcher;

@@ -9,7 +9,15 @@ namespace mf::test {
 
 std::string cert_path(const std::string& name) { return std::string(MF_CERT_DIR) + "/" + name; }
 
-MockCollector::MockCollector(std::vector<std::string> extra_args, const std::string& cert) {
+std::string mock_arg(const std::vector<std::string>& args, const std::string& flag, const std::string& fallback) {
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == flag) return args[i + 1];
+  }
+  return fallback;
+}
+
+MockCollector::MockCollector(std::vector<std::string> extra_args, const std::string& cert)
+    : platform_(mock_arg(extra_args, "--platform", "manufactory")), args_(extra_args) {
   std::vector<std::string> argv = {MF_MOCK_BIN,
                                    "--cert", cert_path(cert + ".pem"),
                                    "--key", cert_path(cert + ".key"),
@@ -31,6 +39,29 @@ MockCollector::~MockCollector() {
 std::string MockCollector::url(const std::string& host) const { return "https://" + host + ":" + std::to_string(port_); }
 std::string MockCollector::ws_url(const std::string& host) const {
   return "wss://" + host + ":" + std::to_string(port_) + "/ws";
+}
+
+std::string MockCollector::agent_yaml() const {
+  const std::string ca = "  ca_file: " + cert_path("ca.pem") + "\n";
+  if (platform_ == "sama") {
+    return "platform: sama\n"
+           "sama:\n"
+           "  organization_id: \"" + mock_arg(args_, "--organization", "680a2fae96cc69d78861f101") + "\"\n"
+           "  login: " + mock_arg(args_, "--user", "gateway_01") + "\n"
+           "  password: " + mock_arg(args_, "--password", "test-password") + "\n"
+           "  device_id: gateway-01\n"
+           "  conversation_id: \"" + mock_arg(args_, "--conversation", "6b0f0bcaa882842c8dfe74f4") + "\"\n"
+           "actor:\n  username: default_actor\n"
+           "collector:\n"
+           "  url: " + url() + "\n" + ca;
+  }
+  return "org_id: \"org_test\"\n"
+         "project_id: 1\n"
+         "project_key: \"test-project-key\"\n"
+         "actor:\n  username: default_actor\n"
+         "collector:\n"
+         "  url: " + url() + "\n"
+         "  ws_url: " + ws_url() + "\n" + ca;
 }
 
 std::string MockCollector::write_agent_config(const TempDir& dir, const std::string& extra, const std::string& key) const {

@@ -27,6 +27,10 @@ class MockCollector {
   // A config file for the agent pointing at this collector; extra is appended YAML.
   std::string write_agent_config(const TempDir& dir, const std::string& extra = "",
                                  const std::string& key = "test-project-key") const;
+  // The platform part of an agent's config for this mock (its --platform),
+  // ending inside an open `collector:` section (url, ws_url, ca_file).
+  std::string agent_yaml() const;
+  const std::string& platform() const { return platform_; }
 
   // The stats file, parsed; waits until it exists.
   rapidjson::Document stats() const;
@@ -40,6 +44,11 @@ class MockCollector {
   TempDir dir_;
   std::unique_ptr<BackgroundProcess> process_;
   std::uint16_t port_ = 0;
+  std::string platform_ = "manufactory";
+  std::vector<std::string> args_;
 };
+
+// The value after `flag` in a mock's arguments, or fallback.
+std::string mock_arg(const std::vector<std::string>& args, const std::string& flag, const std::string& fallback);
 
 }  // namespace mf::test

@@ -1,5 +1,6 @@
-// mock-collector: the Manufactory collector of PROTOCOL.md, for loopback tests,
-// demos and benchmarks. One thread, one io_context.
+// mock-collector: the agent's platforms as their servers behave (PROTOCOL.md,
+// PLATFORMS.md), for loopback tests, demos and benchmarks. One thread, one
+// io_context; --platform picks the server.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -8,7 +9,8 @@
 #include <fstream>
 #include <functional>
 
-#include "tools/mock-collector/collector.hpp"
+#include "tools/mock-collector/manufactory/collector.hpp"
+#include "tools/mock-collector/sama/sama_service.hpp"
 #include "tools/mock-collector/server.hpp"
 
 namespace {
@@ -22,12 +24,24 @@ void write_atomically(const std::string& path, const std::string& text) {
   std::rename(tmp.c_str(), path.c_str());
 }
 
+std::unique_ptr<mock::Service> make_service(const mock::Options& options) {
+  switch (options.platform) {
+    case mock::Options::Platform::manufactory: return std::make_unique<mock::manufactory::Collector>(options);
+    case mock::Options::Platform::sama: return std::make_unique<mock::sama::SamaService>(options);
+    case mock::Options::Platform::oisp:
+    case mock::Options::Platform::mobiusflow: break;
+  }
+  std::fprintf(stderr, "mock-collector: --platform %s is not here yet\n", mock::to_string(options.platform));
+  std::exit(2);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const mock::Options options = mock::parse_options(std::vector<std::string>(argv, argv + argc));
   boost::asio::io_context io;
-  mock::Collector collector(options);
+  std::unique_ptr<mock::Service> service = make_service(options);
+  mock::Service& collector = *service;
   std::unique_ptr<mock::Server> server;
   try {
     server = std::make_unique<mock::Server>(io, options, collector);
@@ -37,8 +51,8 @@ int main(int argc, char** argv) {
   }
   server->start();
   const char* scheme = options.plain ? "http" : "https";
-  std::fprintf(stderr, "mock-collector: listening on %s://%s:%u (WebSocket at /ws)\n", scheme, options.host.c_str(),
-               server->port());
+  std::fprintf(stderr, "mock-collector: %s listening on %s://%s:%u\n", mock::to_string(options.platform), scheme,
+               options.host.c_str(), server->port());
 
   auto flush_stats = [&] {
     if (!options.stats_file.empty() && collector.take_dirty()) write_atomically(options.stats_file, collector.stats_json());

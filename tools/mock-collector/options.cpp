@@ -10,8 +10,9 @@
 namespace mock {
 namespace {
 
-const char* const kUsage = R"(mock-collector: a Manufactory collector for tests, demos and benchmarks (loopback only)
+const char* const kUsage = R"(mock-collector: the agent's platforms for tests, demos and benchmarks (loopback only)
 
+  --platform NAME        manufactory (default), sama, oisp or mobiusflow: which server to be
   --listen HOST:PORT     address to listen on (default 127.0.0.1:0, any free port)
   --port-file FILE       write the chosen port here once listening
   --cert FILE --key FILE TLS certificate chain and key (tools/make-test-certs.sh makes them)
@@ -21,7 +22,8 @@ const char* const kUsage = R"(mock-collector: a Manufactory collector for tests,
   --access-token T       token for the schema endpoints (default test-access-token)
   --schemas FILE         JSON {"actors":{name:TYPE}, "events":{name:TYPE}, "unique_id":name}
   --session-ttl DUR      client_uuid lifetime (default 12h); at expiry the connection is closed (1008)
-  --kill-every N         drop the TCP connection at every N-th event on a connection, unanswered
+  --kill-every N         drop the TCP connection at every N-th event (sama: message; REST: data
+                         request) on a connection, after storing it, unanswered
   --reply-delay DUR      delay every WebSocket reply (order kept)
   --fail-auth N          answer the first N /auth calls with 503 and Retry-After
   --retry-after SECONDS  the Retry-After value for those (default 1)
@@ -41,6 +43,17 @@ const char* const kUsage = R"(mock-collector: a Manufactory collector for tests,
   --latency-field NAME   events carry NAME: steady-clock ns at their creation (same host); the
                          time until their reply is written is reported as latency_us in the stats
   --quiet                do not print each event
+
+ For --platform sama, oisp and mobiusflow:
+  --user NAME --password PW   the account the agent logs in with (default gateway_01 / test-password)
+  --token-ttl DUR        access (sama, mobiusflow) or device (oisp) token lifetime, enforced
+  --refresh-ttl DUR      refresh cookie or token lifetime
+  --refuse-refresh-every N  refuse every N-th refresh (as if the token were revoked)
+  --fail-every N         answer every N-th data request with 503, storing nothing (oisp, mobiusflow)
+ sama only:
+  --organization ID --conversation ID   the organization and the conversation events go to
+  --idle-drop DUR        drop a client that neither pongs nor sends this long (default 12s; pinged at half)
+  --lose-session-every N answer every N-th message with 401 Unauthorized, not storing it
 )";
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -73,7 +86,25 @@ Options::Hostile to_hostile(const std::string& mode) {
   usage_error("unknown --hostile mode '" + mode + "'");
 }
 
+Options::Platform to_platform(const std::string& name) {
+  using P = Options::Platform;
+  for (P p : {P::manufactory, P::sama, P::oisp, P::mobiusflow}) {
+    if (name == to_string(p)) return p;
+  }
+  usage_error("unknown --platform '" + name + "'");
+}
+
 }  // namespace
+
+const char* to_string(Options::Platform platform) {
+  switch (platform) {
+    case Options::Platform::manufactory: return "manufactory";
+    case Options::Platform::sama: return "sama";
+    case Options::Platform::oisp: return "oisp";
+    case Options::Platform::mobiusflow: return "mobiusflow";
+  }
+  return "?";
+}
 
 Options parse_options(const std::vector<std::string>& args) {
   Options o;
@@ -110,6 +141,17 @@ Options parse_options(const std::vector<std::string>& args) {
     else if (flag == "--hostile") o.hostile = to_hostile(v);
     else if (flag == "--hostile-times") o.hostile_times = to_number(flag, v);
     else if (flag == "--latency-field") o.latency_field = v;
+    else if (flag == "--platform") o.platform = to_platform(v);
+    else if (flag == "--user") o.user = v;
+    else if (flag == "--password") o.password = v;
+    else if (flag == "--organization") o.organization_id = v;
+    else if (flag == "--conversation") o.conversation_id = v;
+    else if (flag == "--token-ttl") o.token_ttl = to_duration(flag, v);
+    else if (flag == "--refresh-ttl") o.refresh_ttl = to_duration(flag, v);
+    else if (flag == "--idle-drop") o.idle_drop = to_duration(flag, v);
+    else if (flag == "--refuse-refresh-every") o.refuse_refresh_every = to_number(flag, v);
+    else if (flag == "--fail-every") o.fail_every = to_number(flag, v);
+    else if (flag == "--lose-session-every") o.lose_session_every = to_number(flag, v);
     else usage_error("unknown option " + flag);
   }
   if (!o.plain && (o.cert_file.empty() || o.key_file.empty())) usage_error("give --cert and --key, or --plain");

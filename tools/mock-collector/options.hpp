@@ -8,6 +8,8 @@
 namespace mock {
 
 struct Options {
+  enum class Platform { manufactory, sama, oisp, mobiusflow };
+  Platform platform = Platform::manufactory;
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;  // 0: any free port, written to port_file
   std::string port_file;
@@ -21,6 +23,7 @@ struct Options {
   std::string schemas_file;  // optional: {"actors": {name: TYPE}, "events": {name: TYPE}, "unique_id": name}
   std::chrono::milliseconds session_ttl = std::chrono::hours(12);
   std::uint64_t kill_every = 0;  // drop the TCP connection at every N-th event on a connection (unanswered)
+  std::uint64_t fail_every = 0;  // REST platforms: answer every N-th data request with 503 (nothing stored)
   std::chrono::milliseconds reply_delay{0};
   std::uint64_t fail_auth = 0;  // answer the first N /auth calls with 503
   unsigned retry_after_s = 1;
@@ -32,11 +35,23 @@ struct Options {
   std::string latency_field;
   // A misbehaving collector, for the first hostile_times connections of the
   // kind the mode concerns; after that the collector behaves.
+  // The other platforms' accounts and token lifetimes (--platform sama|oisp|mobiusflow).
+  std::string user = "gateway_01";          // SAMA login, OISP user name, MobiusFlow user
+  std::string password = "test-password";
+  std::string organization_id = "680a2fae96cc69d78861f101";  // SAMA
+  std::string conversation_id = "6b0f0bcaa882842c8dfe74f4";  // SAMA
+  std::chrono::milliseconds token_ttl{0};    // access/device token lifetime; 0: the platform's default
+  std::chrono::milliseconds refresh_ttl{0};  // refresh cookie/token lifetime; 0: the platform's default
+  std::chrono::milliseconds idle_drop{12'000};  // SAMA: drop a client silent this long (pinged at half of it)
+  std::uint64_t refuse_refresh_every = 0;    // refuse every N-th refresh
+  std::uint64_t lose_session_every = 0;      // SAMA: answer every N-th message 401 (not stored), as after a server restart
   enum class Hostile { none, non_json_reply, unknown_reply, unsolicited_reply, huge_frame, no_greeting, silent_tcp, tls10,
                        huge_response, huge_headers };
   Hostile hostile = Hostile::none;
   std::uint64_t hostile_times = 2;
 };
+
+const char* to_string(Options::Platform platform);
 
 // Exits with a message on bad arguments.
 Options parse_options(const std::vector<std::string>& args);

@@ -3,40 +3,20 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
-#include <memory>
 #include <optional>
 #include <vector>
 
-#include "tools/mock-collector/collector.hpp"
+#include "tools/mock-collector/hostility.hpp"
+#include "tools/mock-collector/service.hpp"
 
 namespace mock {
 
-// Which connections misbehave (--hostile): the first `left` of the mode's kind.
-class Hostility {
- public:
-  explicit Hostility(const Options& o) : mode_(o.hostile), left_(o.hostile_times) {}
-  Options::Hostile mode() const { return mode_; }
-  // True when this connection is to misbehave in one of these modes.
-  bool take(std::initializer_list<Options::Hostile> modes) {
-    for (auto m : modes) {
-      if (m == mode_ && left_ > 0) {
-        --left_;
-        return true;
-      }
-    }
-    return false;
-  }
-
- private:
-  Options::Hostile mode_;
-  std::uint64_t left_;
-};
-
-// HTTPS and WSS on one port, like collector.tallyfy.com: /auth, /events and
-// the schema calls over HTTP; /ws upgrades to the WebSocket.
+// HTTPS and WSS on one port, as every platform serves them: each request goes
+// to the platform's Service, an upgrade to its WebSocket. The transport-level
+// hostile modes (a silent TCP peer, TLS 1.0 only) are the server's own.
 class Server {
  public:
-  Server(boost::asio::io_context& io, const Options& options, Collector& collector);
+  Server(boost::asio::io_context& io, const Options& options, Service& service);
   std::uint16_t port() const;
   void start();
 
@@ -45,7 +25,7 @@ class Server {
 
   boost::asio::io_context& io_;
   const Options& options_;
-  Collector& collector_;
+  Service& service_;
   std::optional<boost::asio::ssl::context> tls_;
   std::optional<boost::asio::ssl::context> tls10_;  // --hostile tls1.0
   boost::asio::ip::tcp::acceptor acceptor_;

@@ -62,7 +62,11 @@ std::string describe(const ErrorInfo& e) {
   return (e.message.empty() ? std::string("no message") : e.message) + (e.status != 0 ? " (" + std::to_string(e.status) + ")" : "");
 }
 
-bool loses_session(const ErrorInfo& e) { return e.status == 401 || e.status == 422; }
+// 401, or 422 "The token has expired.": the session is gone. Other 422s are
+// the message's own fault ("'cid' field is required.") and must not loop.
+bool loses_session(const ErrorInfo& e) {
+  return e.status == 401 || (e.status == 422 && e.message.find("token") != std::string::npos);
+}
 
 }  // namespace
 

@@ -1,4 +1,4 @@
-#include "tools/mock-collector/collector.hpp"
+#include "tools/mock-collector/manufactory/collector.hpp"
 
 #include <cctype>
 #include <cstdio>
@@ -6,8 +6,9 @@
 #include <sstream>
 
 #include "agent/common/json.hpp"
+#include "tools/mock-collector/manufactory/ws_session.hpp"
 
-namespace mock {
+namespace mock::manufactory {
 namespace {
 
 constexpr mf::json::Limits kLimits{4 << 20, 64};
@@ -24,7 +25,7 @@ std::string message_json(std::string_view message) {
   return b.GetString();
 }
 
-HttpReply http_error(int status, std::string_view message) { return {status, message_json(message), std::nullopt}; }
+HttpReply http_error(int status, std::string_view message) { return {status, message_json(message)}; }
 
 std::string ws_reply(std::string_view type, std::string_view error_message = {}) {
   rapidjson::StringBuffer b;
@@ -113,7 +114,7 @@ void write_counter(Writer& w, const char* name, std::uint64_t v) {
 
 }  // namespace
 
-Collector::Collector(const Options& options) : options_(options) {
+Collector::Collector(const Options& options) : options_(options), hostility_(options) {
   if (options_.schemas_file.empty()) return;
   std::ifstream in(options_.schemas_file);
   std::stringstream text;
@@ -131,9 +132,32 @@ Collector::Collector(const Options& options) : options_(options) {
   }
 }
 
-HttpReply Collector::handle_http(std::string_view method, std::string_view target, std::string_view auth_header,
-                                 std::string_view body) {
+template <class Stream>
+void Collector::accept(Stream&& stream, Request request) {
+  const bool hostile = hostility_.take({Options::Hostile::non_json_reply, Options::Hostile::unknown_reply,
+                                        Options::Hostile::unsolicited_reply, Options::Hostile::huge_frame,
+                                        Options::Hostile::no_greeting});
+  std::make_shared<WsSession<std::decay_t<Stream>>>(std::forward<Stream>(stream), options_, *this, hostile)->run(std::move(request));
+}
+
+void Collector::accept_websocket(TlsStream&& stream, Request request) { accept(std::move(stream), std::move(request)); }
+void Collector::accept_websocket(PlainStream&& stream, Request request) { accept(std::move(stream), std::move(request)); }
+
+HttpReply Collector::handle_http(const HttpRequestView& request) {
+  HttpReply reply = route(request);
+  if (request.target == "/auth" && hostility_.take({Options::Hostile::huge_response, Options::Hostile::huge_headers})) {
+    if (options_.hostile == Options::Hostile::huge_response) reply.body += std::string(2 << 20, ' ');
+    for (int i = 0; options_.hostile == Options::Hostile::huge_headers && i < 32; ++i) {
+      reply.headers.emplace_back("X-Padding-" + std::to_string(i), std::string(1000, 'p'));
+    }
+  }
+  return reply;
+}
+
+HttpReply Collector::route(const HttpRequestView& request) {
   dirty_ = true;
+  const std::string_view method = request.method, target = request.target, body = request.body;
+  const std::string_view auth_header = request.header("X-Manufactory-Auth");
   if (method == "POST" && target == "/auth") return auth(auth_header, body);
   if (method == "POST" && target == "/events") return rest_event(auth_header, body);
   for (std::string_view kind : {"actors", "events"}) {
@@ -155,7 +179,9 @@ HttpReply Collector::auth(std::string_view key, std::string_view body) {
   ++stats_.auth_calls;
   if (stats_.auth_calls <= options_.fail_auth) {
     ++stats_.auth_unavailable;
-    return {503, message_json("service unavailable"), options_.retry_after_s};
+    HttpReply busy{503, message_json("service unavailable")};
+    busy.retry_after_s = options_.retry_after_s;
+    return busy;
   }
   if (key != options_.project_key) {
     ++stats_.auth_rejected;
@@ -178,7 +204,7 @@ HttpReply Collector::auth(std::string_view key, std::string_view body) {
   if (auto why = check_attributes(*profile, schema == schemas_.end() ? nullptr : &schema->second, "actor_profile")) {
     return bad(*why);
   }
-  const std::int64_t actor_id = actor_id_for(mf::json::to_string(*profile));
+  const std::int64_t actor_id = ledger_.actor_id(mf::json::to_string(*profile));
   const std::string uuid = new_uuid();
   sessions_[uuid] = {actor_id, Clock::now() + options_.session_ttl};
   ++stats_.auth_ok;
@@ -195,7 +221,7 @@ HttpReply Collector::auth(std::string_view key, std::string_view body) {
   w.Key("client_uuid");
   w.String(uuid.c_str());
   w.EndObject();
-  return {200, b.GetString(), std::nullopt};
+  return {200, b.GetString()};
 }
 
 HttpReply Collector::rest_event(std::string_view key, std::string_view body) {
@@ -214,10 +240,9 @@ HttpReply Collector::rest_event(std::string_view key, std::string_view body) {
   if (auto why = check_attributes(*attrs, schema == schemas_.end() ? nullptr : &schema->second, "events")) {
     return http_error(400, *why);
   }
-  const auto* seq = mf::json::find(*attrs, "seq");
-  record_event(actor_id_for(mf::json::to_string(*profile)), seq && seq->IsInt64() ? std::optional(seq->GetInt64()) : std::nullopt);
+  ledger_.record(mf::json::to_string(*profile), seq_of(*attrs));
   ++stats_.rest_events;
-  return {200, R"({"message":"success"})", std::nullopt};
+  return {200, R"({"message":"success"})"};
 }
 
 HttpReply Collector::schema_call(std::string_view method, std::string_view kind, std::string_view rest,
@@ -254,7 +279,7 @@ HttpReply Collector::schema_call(std::string_view method, std::string_view kind,
       w.String(it->second.unique_id.c_str());
     }
     w.EndObject();
-    return {200, b.GetString(), std::nullopt};
+    return {200, b.GetString()};
   }
   if (!rest.empty()) return http_error(404, "no such endpoint");
   auto doc = mf::json::parse_untrusted(body, kLimits);
@@ -265,7 +290,7 @@ HttpReply Collector::schema_call(std::string_view method, std::string_view kind,
   if (auto why = check_project(org, project->GetInt64())) return http_error(400, *why);
   if (method == "DELETE") {
     schemas_.erase(key);
-    return {200, R"({"message":"success"})", std::nullopt};
+    return {200, R"({"message":"success"})"};
   }
   if (method != "POST") return http_error(405, "method not allowed");
   const auto* attrs = mf::json::find(*doc, "attributes");
@@ -273,7 +298,7 @@ HttpReply Collector::schema_call(std::string_view method, std::string_view kind,
   const char* unique = mf::json::find_string(*doc, "unique_id");
   if (kind == "actors" && unique == nullptr) return http_error(400, "unique_id is required");
   schemas_[key] = schema_from(*attrs, unique != nullptr ? unique : "");
-  return {200, R"({"message":"success"})", std::nullopt};
+  return {200, R"({"message":"success"})"};
 }
 
 std::optional<std::string> Collector::handle_ws_message(std::string_view text, Peer& peer, Clock::time_point now) {
@@ -334,8 +359,7 @@ std::string Collector::event(const rapidjson::Value& message, Peer& peer) {
     ++stats_.events_rejected;
     return ws_reply("event", *why);
   }
-  const auto* seq = mf::json::find(*attrs, "seq");
-  record_event(peer.actor_profile_id, seq && seq->IsInt64() ? std::optional(seq->GetInt64()) : std::nullopt);
+  ledger_.record(peer.actor_profile_id, seq_of(*attrs));
   ++stats_.events_ok;
   if (!options_.quiet) {
     std::printf("event actor_profile_id=%lld %s\n", static_cast<long long>(peer.actor_profile_id),
@@ -343,24 +367,6 @@ std::string Collector::event(const rapidjson::Value& message, Peer& peer) {
     std::fflush(stdout);
   }
   return ws_reply("event");
-}
-
-std::int64_t Collector::actor_id_for(const std::string& profile_json) {
-  auto [it, inserted] = actor_ids_.emplace(profile_json, static_cast<std::int64_t>(actor_ids_.size() + 1));
-  if (inserted) actors_[it->second].profile_json = profile_json;
-  return it->second;
-}
-
-void Collector::record_event(std::int64_t actor_id, std::optional<std::int64_t> seq) {
-  auto& a = actors_[actor_id];
-  ++a.events;
-  if (!seq) return;
-  if (!a.seen.insert(*seq).second) {
-    ++a.duplicates;
-  } else if (*seq < a.max_seq) {
-    ++a.out_of_order;
-  }
-  if (*seq > a.max_seq) a.max_seq = *seq;
 }
 
 std::string Collector::new_uuid() {
@@ -420,25 +426,9 @@ std::string Collector::stats_json() const {
     write_counter(w, "max", static_cast<std::uint64_t>(latency_max_us_));
     w.EndObject();
   }
-  w.Key("actors");
-  w.StartObject();
-  for (const auto& [id, a] : actors_) {
-    const std::string key = std::to_string(id);
-    w.Key(key.c_str());
-    w.StartObject();
-    w.Key("actor_profile");
-    w.RawValue(a.profile_json.c_str(), a.profile_json.size(), rapidjson::kObjectType);
-    write_counter(w, "events", a.events);
-    write_counter(w, "unique", a.seen.size());
-    write_counter(w, "duplicates", a.duplicates);
-    write_counter(w, "out_of_order", a.out_of_order);
-    w.Key("max_seq");
-    w.Int64(a.max_seq);
-    w.EndObject();
-  }
-  w.EndObject();
+  ledger_.write(w);
   w.EndObject();
   return b.GetString();
 }
 
-}  // namespace mock
+}  // namespace mock::manufactory

@@ -1,7 +1,7 @@
 #pragma once
-// The collector's behaviour, apart from sockets: /auth, the REST calls, the
-// schema calls, and what a paired WebSocket answers. Everything it counts is
-// in stats_json().
+// The Manufactory collector's behaviour, apart from sockets: /auth, the REST
+// calls, the schema calls, and what a paired WebSocket answers. Everything it
+// counts is in stats_json().
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -14,17 +14,12 @@
 #include <vector>
 
 #include "agent/common/rapidjson.hpp"
+#include "tools/mock-collector/hostility.hpp"
+#include "tools/mock-collector/ledger.hpp"
 #include "tools/mock-collector/options.hpp"
+#include "tools/mock-collector/service.hpp"
 
-namespace mock {
-
-using Clock = std::chrono::steady_clock;
-
-struct HttpReply {
-  int status = 200;
-  std::string body;
-  std::optional<unsigned> retry_after_s;
-};
+namespace mock::manufactory {
 
 struct SchemaAttribute {
   std::string name;
@@ -45,38 +40,32 @@ struct Peer {
   std::uint64_t events = 0;
 };
 
-class Collector {
+class Collector final : public Service {
  public:
   explicit Collector(const Options& options);
 
-  HttpReply handle_http(std::string_view method, std::string_view target, std::string_view auth_header,
-                        std::string_view body);
+  HttpReply handle_http(const HttpRequestView& request) override;
+  bool websocket_at(std::string_view target) const override { return target == "/ws"; }
+  void accept_websocket(TlsStream&& stream, Request request) override;
+  void accept_websocket(PlainStream&& stream, Request request) override;
+  std::string stats_json() const override;
+  bool take_dirty() override { return std::exchange(dirty_, false); }
+  void count_snapshot() override { ++stats_.snapshots; dirty_ = true; }
 
   // A text message on a WebSocket: the reply to send, or nullopt when the
   // peer's session has expired (the server then closes the connection).
   std::optional<std::string> handle_ws_message(std::string_view text, Peer& peer, Clock::time_point now);
 
+  const Options& options() const { return options_; }
   void count_connection() { ++stats_.connections; dirty_ = true; }
   void count_kill() { ++stats_.kills; dirty_ = true; }
   void count_expiry_close() { ++stats_.expiry_closes; dirty_ = true; }
-  void count_snapshot() { ++stats_.snapshots; dirty_ = true; }
   void record_latency(std::chrono::nanoseconds latency);
-
-  std::string stats_json() const;
-  bool take_dirty() { return std::exchange(dirty_, false); }
 
  private:
   struct Session {
     std::int64_t actor_profile_id;
     Clock::time_point expires_at;
-  };
-  struct ActorStats {
-    std::string profile_json;
-    std::uint64_t events = 0;
-    std::uint64_t duplicates = 0;
-    std::uint64_t out_of_order = 0;
-    std::int64_t max_seq = -1;
-    std::unordered_set<std::int64_t> seen;
   };
   struct Stats {
     std::uint64_t auth_calls = 0, auth_ok = 0, auth_rejected = 0, auth_unavailable = 0, auth_bad_request = 0;
@@ -85,6 +74,9 @@ class Collector {
     std::uint64_t bad_messages = 0, snapshots = 0;
   };
 
+  HttpReply route(const HttpRequestView& request);
+  template <class Stream>
+  void accept(Stream&& stream, Request request);
   HttpReply auth(std::string_view key, std::string_view body);
   HttpReply rest_event(std::string_view key, std::string_view body);
   HttpReply schema_call(std::string_view method, std::string_view kind, std::string_view rest, std::string_view token,
@@ -92,15 +84,13 @@ class Collector {
   std::string pair(const rapidjson::Value& message, Peer& peer, Clock::time_point now);
   std::string event(const rapidjson::Value& message, Peer& peer);
   std::optional<std::string> check_project(std::string_view body_org, std::int64_t body_project) const;
-  std::int64_t actor_id_for(const std::string& profile_json);
-  void record_event(std::int64_t actor_id, std::optional<std::int64_t> seq);
   std::string new_uuid();
 
   Options options_;
   std::map<std::string, Schema> schemas_;  // "actors", "events"
   std::unordered_map<std::string, Session> sessions_;
-  std::unordered_map<std::string, std::int64_t> actor_ids_;
-  std::map<std::int64_t, ActorStats> actors_;
+  Ledger ledger_;
+  Hostility hostility_;  // the modes that concern /auth and the stream
   Stats stats_;
   // Latency histogram: 10 µs buckets up to 100 ms, then one overflow bucket.
   static constexpr std::size_t kLatencyBuckets = 10'001;
@@ -111,4 +101,4 @@ class Collector {
   std::mt19937_64 rng_{std::random_device{}()};
 };
 
-}  // namespace mock
+}  // namespace mock::manufactory
