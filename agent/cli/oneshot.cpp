@@ -102,6 +102,11 @@ class StreamOneShot final : public uplink::ConnectionObserver {
     connection_->close();
   }
 
+  void on_session_lost(std::uint64_t, const std::string& why) override {
+    outcome_ = make_error(ErrorKind::request_rejected, why);
+    connection_->close();
+  }
+
   void on_closed(const Error& why) override {
     if (delivered_ || outcome_) return io_.stop();
     // A refused handshake right after logging in is a refusal, not a lapse of time.

@@ -44,7 +44,7 @@ void Connection::start(const net::Url& url) {
 }
 
 bool Connection::send_event(const OutgoingEvent& event) {
-  if (state_ != ConnectionState::streaming) return false;
+  if (!can_send()) return false;
   message_.clear();
   protocol_->encode(event, message_);
   ws_->send(message_);
@@ -95,8 +95,10 @@ void Connection::handle(StreamReply reply) {
       state_ = ConnectionState::streaming;
       if (options_.keepalive_interval.count() > 0 && !protocol_->keepalive().empty()) keep_alive();
       return observer_.on_ready();
-    case Kind::refused:
-    case Kind::session_lost: return fail_and_close(make_error(ErrorKind::session_expired, reply.text));
+    case Kind::refused: return fail_and_close(make_error(ErrorKind::session_expired, reply.text));
+    case Kind::session_lost:
+      if (handshaking) return fail_and_close(make_error(ErrorKind::session_expired, reply.text));
+      return on_session_lost(reply);
     case Kind::confirmed:
       if (handshaking) return fail_and_close(make_error(ErrorKind::server, "the server answered an event before the handshake"));
       return on_confirmation(reply);
@@ -105,19 +107,34 @@ void Connection::handle(StreamReply reply) {
   }
 }
 
-void Connection::on_confirmation(const StreamReply& reply) {
-  std::uint64_t seq = reply.seq;
+// The event an answer is for (the oldest one, when answers are positional).
+bool Connection::take_answered(std::uint64_t seq) {
   if (positional_) {
-    if (sent_.empty()) {
-      return fail_and_close(make_error(ErrorKind::server, "the collector sent a reply for an event that was never sent"));
-    }
-    seq = sent_.front();
+    if (sent_.empty()) return false;
     sent_.pop_front();
-  } else if (sent_ids_.erase(seq) == 0) {
-    return fail_and_close(make_error(ErrorKind::server, "the server confirmed an event that was not sent on this connection"));
+    return true;
+  }
+  return sent_ids_.erase(seq) > 0;
+}
+
+void Connection::on_confirmation(const StreamReply& reply) {
+  const std::uint64_t seq = positional_ && !sent_.empty() ? sent_.front() : reply.seq;
+  if (!take_answered(seq)) {
+    return fail_and_close(make_error(ErrorKind::server, positional_ ? "the collector sent a reply for an event that was never sent"
+                                                                    : "the server confirmed an event that was not sent on this connection"));
   }
   last_progress_ = scheduler_.now();
   observer_.on_confirmed(seq, reply.ok, reply.text);
+  if (session_lost_ && in_flight() == 0) close();
+}
+
+void Connection::on_session_lost(const StreamReply& reply) {
+  const std::uint64_t seq = positional_ && !sent_.empty() ? sent_.front() : reply.seq;
+  if (!take_answered(seq)) return fail_and_close(make_error(ErrorKind::session_expired, reply.text));
+  last_progress_ = scheduler_.now();
+  session_lost_ = true;
+  observer_.on_session_lost(seq, reply.text);  // may close us
+  if (state_ == ConnectionState::streaming && in_flight() == 0) close();
 }
 
 // The reply time-out, without a timer reset per event (each reset cost a

@@ -31,6 +31,9 @@ class ConnectionObserver {
   virtual void on_ready() = 0;
   // The server confirmed (ok) or rejected (ok=false, with its reason) an event sent here.
   virtual void on_confirmed(std::uint64_t seq, bool ok, const std::string& reason) = 0;
+  // The server no longer accepts the session: this event was not stored. The
+  // connection sends nothing more and closes once the answers still due are in.
+  virtual void on_session_lost(std::uint64_t seq, const std::string& why) = 0;
   // Exactly once. Events still unanswered were not confirmed. The observer
   // may destroy the Connection from here.
   virtual void on_closed(const Error& why) = 0;
@@ -56,6 +59,8 @@ class Connection {
   void close();
 
   ConnectionState state() const { return state_; }
+  // Streaming and still accepting events (not after a lost session).
+  bool can_send() const { return state_ == ConnectionState::streaming && !session_lost_; }
   std::size_t in_flight() const { return positional_ ? sent_.size() : sent_ids_.size(); }
   // The events sent here and not answered, oldest first.
   std::vector<std::uint64_t> unanswered() const;
@@ -67,6 +72,8 @@ class Connection {
   void on_transport_closed(const Error& why);
   void handle(StreamReply reply);
   void on_confirmation(const StreamReply& reply);
+  void on_session_lost(const StreamReply& reply);
+  bool take_answered(std::uint64_t seq);
   void arm_step_timer(std::string_view waiting_for);
   Error no_reply(std::string_view what) const;
   void expect_replies();
@@ -90,6 +97,7 @@ class Connection {
   std::unordered_set<std::uint64_t> sent_ids_;  // by id
   std::string message_;                         // reused for each event
   bool awaiting_alive_ = false;
+  bool session_lost_ = false;
   std::string host_;
   std::shared_ptr<Error> pending_close_reason_;  // why we started closing, reported over the transport's words
 };

@@ -31,6 +31,7 @@ struct StreamLink::Slot final : ConnectionObserver {
   void on_confirmed(std::uint64_t seq, bool ok, const std::string& reason) override {
     link.on_confirmed(*this, seq, ok, reason);
   }
+  void on_session_lost(std::uint64_t seq, const std::string& why) override { link.on_session_lost(*this, seq, why); }
   void on_closed(const Error& why) override { link.on_closed(*this, why); }
 
   StreamLink& link;
@@ -116,6 +117,7 @@ std::size_t StreamLink::connections() const {
 void StreamLink::on_credential(bool renewal) {
   if (!has_slot_ || closing_ || renewing_) return;
   if (!active_) {
+    if (retiring_) return open_connection();  // after a lost session: the next connection, make-before-break
     if (!retry_timer_->pending()) open_connection();
     return;
   }
@@ -142,7 +144,7 @@ TimePoint StreamLink::stop_sending_at(const Slot& slot) const {
 }
 
 bool StreamLink::sending_blocked() const {
-  if (!active_ || active_->connection.state() != ConnectionState::streaming) return true;
+  if (!active_ || !active_->connection.can_send()) return true;
   if (retiring_ && retiring_->connection.in_flight() > 0) return true;  // order across the switch
   return deps_.scheduler.now() >= stop_sending_at(*active_);
 }
@@ -181,14 +183,17 @@ void StreamLink::pump() {
 
 // ---- connections --------------------------------------------------------------------
 
+void StreamLink::retire_active() {
+  if (retiring_) retiring_->connection.close();  // an older one still draining: let it go
+  retiring_ = std::move(active_);
+  hard_stop_timer_->cancel();
+}
+
 void StreamLink::on_ready(Slot& slot) {
   if (&slot != renewing_.get()) return;
   keeper_.proven();
-  const bool renewal = active_ != nullptr;
-  if (renewal) {
-    if (retiring_) retiring_->connection.close();  // an older one still draining: let it go
-    retiring_ = std::move(active_);
-  }
+  const bool renewal = active_ != nullptr || retiring_ != nullptr;
+  if (active_) retire_active();
   active_ = std::move(renewing_);
   streaming_since_ = deps_.scheduler.now();
   log::info("{}: {}", owner_, renewal ? "switched to the renewed session" : "streaming");
@@ -216,7 +221,18 @@ void StreamLink::on_confirmed(Slot& slot, std::uint64_t seq, bool ok, const std:
   pump();
 }
 
+// The server lost the session mid-stream: this connection takes the answers
+// still due while a renewed credential opens the next one, which sends only
+// once they are in (order across the switch).
+void StreamLink::on_session_lost(Slot& slot, std::uint64_t seq, const std::string& why) {
+  window_.unsend({seq});
+  if (&slot != active_.get()) return;
+  retire_active();
+  if (!closing_) keeper_.invalidate(why);  // on_credential opens the next connection
+}
+
 void StreamLink::on_closed(Slot& slot, const Error& why) {
+  log::debug("{}: a connection closed: {} ({} unanswered)", owner_, why.message, slot.connection.in_flight());
   window_.unsend(slot.connection.unanswered());
   if (&slot == retiring_.get()) {
     bury(retiring_);

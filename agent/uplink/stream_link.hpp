@@ -55,6 +55,8 @@ class StreamLink final : public Link, auth::CredentialListener {
   TimePoint stop_sending_at(const Slot& slot) const;
   void on_ready(Slot& slot);
   void on_confirmed(Slot& slot, std::uint64_t seq, bool ok, const std::string& reason);
+  void on_session_lost(Slot& slot, std::uint64_t seq, const std::string& why);
+  void retire_active();
   void on_closed(Slot& slot, const Error& why);
   void on_active_closed(const Error& why);
   void on_failure(const Error& why);

@@ -22,7 +22,8 @@ struct StreamReply {
     refused,       // the handshake was refused for the credential: renew it (`text` says why)
     confirmed,     // an event is confirmed (ok) or rejected (ok=false, `text` is the reason)
     alive,         // the answer to our keep-alive
-    session_lost,  // the server says the credential is no longer good mid-stream: renew, reconnect, resend
+    session_lost,  // the server says the credential is no longer good mid-stream (for event `seq`, not stored):
+                   // the connection sends no more, takes the answers still due, and a renewed one takes over
     fault,         // not what the platform sends: recycle the connection (`text` says what was wrong)
   };
   Kind kind = Kind::ignore;

@@ -8,12 +8,11 @@ namespace mf::test {
 
 DaemonProcess::DaemonProcess(const MockCollector& collector, const std::string& extra_yaml, const std::string& collector_yaml,
                              const DaemonOptions& options) {
-  const std::string yaml = collector.agent_yaml() + collector_yaml +
+  const std::string yaml = collector.agent_yaml() + collector_yaml + "state_directory: " + dir_.file("state") + "\n" +
                            "ingest:\n"
                            "  socket: " + dir_.file("run/ingest.sock") + "\n"
-                           "  control_socket: " + dir_.file("run/control.sock") + "\n"
-                           "state_directory: " + dir_.file("state") + "\n" + extra_yaml;
-  config_ = dir_.write("config.yaml", yaml, 0600);
+                           "  control_socket: " + dir_.file("run/control.sock") + "\n" + extra_yaml;
+  config_ = dir_.write("config.yaml", options.edit_config ? options.edit_config(yaml) : yaml, 0600);
   if (options.prepare) options.prepare(dir_);
   std::vector<std::string> argv = options.launcher;
   for (const std::string& a : {std::string(MF_AGENT_BIN), std::string("run"), std::string("--config"), config_}) argv.push_back(a);

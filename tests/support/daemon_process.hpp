@@ -17,6 +17,8 @@ struct DaemonOptions {
   bool wait_until_listening = true;
   // Called with the test's directory before the daemon starts (create files, sockets...).
   std::function<void(const TempDir&)> prepare;
+  // Changes the config's text before it is written (e.g. a value the mock does not know).
+  std::function<std::string(std::string)> edit_config;
 };
 
 class DaemonProcess {

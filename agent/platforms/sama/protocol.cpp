@@ -165,8 +165,8 @@ uplink::StreamReply Protocol::read(std::string_view text) {
     if (const auto seq = number_after(rid, kRequestPrefix)) {
       if (error == nullptr) return reply(Kind::ignore);  // success is the ask
       const ErrorInfo e = error_info(*error);
-      if (loses_session(e)) return reply(Kind::session_lost, "SAMA no longer accepts the session: " + describe(e));
-      uplink::StreamReply r = reply(Kind::confirmed, "SAMA refused the message: " + describe(e));
+      uplink::StreamReply r = loses_session(e) ? reply(Kind::session_lost, "SAMA no longer accepts the session: " + describe(e))
+                                               : reply(Kind::confirmed, "SAMA refused the message: " + describe(e));
       r.ok = false;
       r.seq = *seq;
       return r;
