@@ -20,7 +20,7 @@ only_in 'spdlog/' '^agent/common/log.cpp$' 'spdlog (use agent/common/log.hpp)'
 only_in 'openssl/' '^agent/net/tls' 'OpenSSL'
 
 # No library type in the headers of the event-handling layers.
-for dir in agent/uplink agent/buffer agent/ingest; do
+for dir in agent/uplink agent/buffer agent/ingest agent/platforms agent/platforms/*/; do
   [ -d "$dir" ] || continue
   hits=$(grep -lE '#include [<"](websocketpp|boost/beast|rapidjson|yaml-cpp|agent/common/rapidjson|agent/common/json)' "$dir"/*.hpp 2>/dev/null || true)
   [ -z "$hits" ] || violation "library types in headers: $(echo $hits)"
@@ -41,6 +41,24 @@ check_no_upward agent/uplink 'ingest|cli|daemon|config'
 check_no_upward agent/ingest 'net|auth|uplink|cli|daemon|config'
 check_no_upward agent/event 'net|auth|uplink|buffer|ingest|cli|daemon|config'
 check_no_upward agent/daemon 'cli'
+check_no_upward agent/platforms 'cli|daemon|buffer|ingest/ingest'
+
+# The generic parts know no platform: neither by include nor by name.
+for dir in agent/uplink agent/auth agent/buffer agent/ingest agent/net agent/common; do
+  hits=$(grep -rlE '#include "agent/platforms/' "$dir" 2>/dev/null || true)
+  [ -z "$hits" ] || violation "$dir includes a platform: $(echo $hits)"
+  hits=$(grep -rliE '\b(manufactory|sama|oisp|mobiusflow)::' "$dir" 2>/dev/null || true)
+  [ -z "$hits" ] || violation "$dir names a platform: $(echo $hits)"
+done
+# No platform folder includes another's; only the registry (platforms/platform.cpp)
+# and the config's key table see them all.
+for p in agent/platforms/*/; do
+  name=$(basename "$p")
+  hits=$(grep -rhoE '#include "agent/platforms/[a-z]+/' "$p" | grep -v "agent/platforms/$name/" || true)
+  [ -z "$hits" ] || violation "platform $name includes another platform: $(echo $hits | sort -u)"
+done
+hits=$(grep -rlE '#include "agent/platforms/[a-z]+/' agent | grep -vE '^agent/platforms/|^agent/config/(config\.hpp|config_keys\.cpp)$' || true)
+[ -z "$hits" ] || violation "a platform's folder is reached from outside the registry: $(echo $hits)"
 
 # Nobody reads the wall clock or rand() directly.
 # (agent/common/wall_clock.cpp is the one door to the calendar, for what a wire format demands.)

@@ -31,7 +31,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
         service_(service),
         options_(service.options()),
         flush_timer_(ws_.get_executor()),
-        notice_timer_(ws_.get_executor()) {}
+        notice_timer_(ws_.get_executor()),
+        settle_timer_(ws_.get_executor()) {}
 
   void run(Request request) {
     if constexpr (kSecure<Stream>) ws_.next_layer().next_layer().coalesce();
@@ -108,13 +109,18 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
     if (auto* failure = std::get_if<Failure>(&result)) return write_now(error_json(true, "connect", request_id, *failure));
     const std::string device = params.IsObject() && mf::json::find_string(params, "device_id") ? mf::json::find_string(params, "device_id") : "";
     user_id_ = std::get<std::string>(result);
-    // It takes effect once its answer is sent: requests read before then get 401.
-    enqueue({R"({"response":{"id":")" + request_id + R"(","success":true}})",
-             [self = this->shared_from_this(), device] {
-               self->connected_ = true;
-               self->socket_ = self->service_.take_over(device);
-               self->arm_notice();
-             }});
+    // The real server answers a connect after its own lookups (a couple of
+    // milliseconds), and handles a socket's requests concurrently: what is
+    // pipelined behind a connect meets no session yet and gets 401. The
+    // session exists from the moment the answer goes out.
+    settle_timer_.expires_after(std::chrono::milliseconds(2));
+    settle_timer_.async_wait([self = this->shared_from_this(), device, request_id](beast::error_code ec) {
+      if (ec || self->stopped_) return;
+      self->connected_ = true;
+      self->socket_ = self->service_.take_over(device);
+      self->write_now(R"({"response":{"id":")" + request_id + R"(","success":true}})");
+      self->arm_notice();
+    });
   }
 
   void message(rapidjson::Value& params, bool wrapped, const std::string& request_id, std::uint64_t order) {
@@ -221,6 +227,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
     stopped_ = true;
     flush_timer_.cancel();
     notice_timer_.cancel();
+    settle_timer_.cancel();
   }
 
   websocket::stream<Stream> ws_;
@@ -229,6 +236,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   beast::flat_buffer in_;
   boost::asio::steady_timer flush_timer_;
   boost::asio::steady_timer notice_timer_;
+  boost::asio::steady_timer settle_timer_;
   std::deque<Out> outbox_;
   std::vector<Out> batch_;
   Out current_;

@@ -1,0 +1,149 @@
+#include "tools/bench/bench_support.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "agent/common/json.hpp"
+
+namespace bench {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+[[noreturn]] void die(const std::string& why) {
+  std::fprintf(stderr, "agent-bench: %s\n", why.c_str());
+  std::exit(1);
+}
+
+double own_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double seconds_since(SteadyClock::time_point start) { return std::chrono::duration<double>(SteadyClock::now() - start).count(); }
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch()).count();
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// ---------------------------------------------------------------- processes
+
+Child::Child(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& log) {
+    pid_ = ::fork();
+    if (pid_ < 0) die("fork failed");
+    if (pid_ > 0) return;
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // die() exits without destructors: the children go too
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));  // NOLINT: the child's own copy
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));  // NOLINT
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    std::_Exit(127);
+}
+
+Child::~Child() { stop(SIGKILL); }
+
+void Child::stop(int sig) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, sig);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+double Child::cpu_seconds() const {
+    std::istringstream stat(read_text("/proc/" + std::to_string(pid_) + "/stat"));
+    std::string field;
+    double ticks = 0;
+    for (int i = 1; i <= 15 && stat >> field; ++i) {
+      if (i == 14 || i == 15) ticks += std::stod(field);
+    }
+    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+std::uint64_t Child::proc_kib(const std::string& file, const std::string& key) const {
+    std::istringstream in(read_text("/proc/" + std::to_string(pid_) + "/" + file));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind(key, 0) == 0) return std::stoull(line.substr(key.size()));
+    }
+    return 0;
+}
+
+Mock::Mock(const Env& env, const std::string& name, const std::vector<std::string>& extra) : dir_(env.work + "/" + name) {
+    fs::remove_all(dir_);  // no stale port file from an earlier run
+    fs::create_directories(dir_);
+    std::vector<std::string> argv{env.build + "/mock-collector", "--platform", env.platform, "--cert", env.certs + "/server.pem",
+                                  "--key", env.certs + "/server.key", "--port-file", dir_ + "/port", "--stats-file",
+                                  dir_ + "/stats.json", "--latency-field", "t_ns", "--quiet"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    child_ = std::make_unique<Child>(argv, std::vector<std::string>{}, dir_ + "/mock.log");
+    for (int i = 0; i < 500; ++i) {  // complete once the newline is there
+      port_ = read_text(dir_ + "/port");
+      if (!port_.empty() && port_.back() == '\n') break;
+      std::this_thread::sleep_for(10ms);
+    }
+    if (port_.empty() || port_.back() != '\n') die("the mock collector did not start: " + read_text(dir_ + "/mock.log"));
+    port_.pop_back();
+}
+
+rapidjson::Document Mock::stats() const {
+    ::kill(child_->pid(), SIGUSR1);  // a fresh snapshot
+    std::this_thread::sleep_for(100ms);
+    auto doc = mf::json::parse_untrusted(read_text(dir_ + "/stats.json"), {64 << 20, 64});
+    if (!doc) die("cannot read the mock's stats");
+    return std::move(*doc);
+}
+
+std::uint64_t u64(const rapidjson::Value& v, const char* key) {
+  const auto* m = mf::json::find(v, key);
+  return m != nullptr && m->IsUint64() ? m->GetUint64() : 0;
+}
+
+
+std::string attributes(std::int64_t seq, std::size_t size, bool stamp) {
+  std::string a = "{\"seq\":" + std::to_string(seq) + (stamp ? ",\"t_ns\":" + std::to_string(now_ns()) : "") + ",\"p\":\"";
+  a.append(size > a.size() + 2 ? size - a.size() - 2 : 0, 'x');
+  return a + "\"}";
+}
+
+std::string actor_json(int actor) { return "{\"username\":\"bench_" + std::to_string(actor) + "\"}"; }
+
+std::string ingest_line(int actor, std::int64_t seq, std::size_t size, bool stamp) {
+  return "{\"actor\":" + actor_json(actor) + ",\"attributes\":" + attributes(seq, size, stamp) + "}";
+}
+
+
+std::string platform_yaml(const Env& env, const std::string& port) {
+  const std::string url = "https://localhost:" + port;
+  const std::string ca = "  ca_file: " + env.certs + "/ca.pem\n";
+  if (env.platform == "sama") {
+    return "platform: sama\nsama:\n  organization_id: \"680a2fae96cc69d78861f101\"\n  login: gateway_01\n"
+           "  password: test-password\n  device_id: bench\n  conversation_id: \"6b0f0bcaa882842c8dfe74f4\"\n"
+           "actor:\n  username: bench\ncollector:\n  url: " + url + "\n" + ca;
+  }
+  return "org_id: \"org_test\"\nproject_id: 1\nproject_key: \"test-project-key\"\nactor:\n  username: bench\n"
+         "collector:\n  url: " + url + "\n  ws_url: wss://localhost:" + port + "/ws\n" + ca;
+}
+
+}  // namespace bench
