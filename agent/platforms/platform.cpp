@@ -2,7 +2,7 @@
 
 #include "agent/platforms/manufactory/platform.hpp"
 #include "agent/platforms/sama/platform.hpp"
-#include "agent/uplink/batch_endpoint.hpp"
+#include "agent/uplink/batch_link.hpp"
 #include "agent/uplink/stream_link.hpp"
 
 namespace mf::platforms {
@@ -17,7 +17,7 @@ std::unique_ptr<uplink::Link> Platform::make_link(uplink::LinkId id, const std::
   if (auto endpoint = stream_endpoint(first_actor_json)) {
     return std::make_unique<uplink::StreamLink>(id, owner, std::move(endpoint), deps, settings, listener);
   }
-  return nullptr;
+  return std::make_unique<uplink::BatchLink>(id, owner, batch_endpoint(), deps, settings, listener);
 }
 
 std::unique_ptr<Platform> make_platform(const Config& config, PlatformDeps deps) {

@@ -41,7 +41,20 @@ struct BatchResult {
   EventOutcome all;
   Error error;                           // for retry: what went wrong (retry_after when the server said)
   bool credential_refused = false;       // a 401 on a credential believed valid: renew, then resend
+  // The server refused the batch as a whole and stored none of it: one bad
+  // event spoils it. Sent again in halves until the bad one is alone, and
+  // then rejected (a batch of one that is refused is a rejection).
+  bool refused_whole = false;
   std::optional<Duration> pause;         // the server's rate limit: send nothing for this long
+
+  static BatchResult delivered() { return {}; }
+  static BatchResult retry(Error why) {
+    BatchResult r;
+    r.all.kind = EventOutcome::Kind::retry;
+    r.all.reason = why.message;
+    r.error = std::move(why);
+    return r;
+  }
 };
 
 class BatchEndpoint : public auth::CredentialFlow {

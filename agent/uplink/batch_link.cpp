@@ -1,0 +1,213 @@
+#include "agent/uplink/batch_link.hpp"
+
+#include <algorithm>
+
+#include "agent/common/log.hpp"
+#include "agent/common/units.hpp"
+
+namespace mf::uplink {
+
+BatchLink::BatchLink(LinkId id, std::string owner, std::unique_ptr<BatchEndpoint> endpoint, LinkDeps& deps,
+                     const LinkSettings& settings, LinkListener& listener)
+    : id_(id),
+      owner_(std::move(owner)),
+      endpoint_(std::move(endpoint)),
+      deps_(deps),
+      settings_(settings),
+      listener_(listener),
+      keeper_(*endpoint_, deps.scheduler, deps.random, deps.counters, settings.credential, owner_),
+      window_(deps.buffer, deps.counters, deps.tallies, deps.dead_letter),
+      backoff_(settings.backoff, deps.random),
+      limits_(endpoint_->limits()),
+      max_events_(limits_.max_events),
+      wait_timer_(deps.scheduler.make_timer()),
+      pace_timer_(deps.scheduler.make_timer()) {
+  keeper_.set_listener(this);
+}
+
+BatchLink::~BatchLink() = default;
+
+void BatchLink::add_actor(buffer::ActorId actor, const std::string& actor_json) { actors_[actor] = &actor_json; }
+
+void BatchLink::on_buffered(buffer::ActorId actor) {
+  if (in_ready_.insert(actor).second) ready_.push_back(actor);
+  pump();
+}
+
+void BatchLink::start() {
+  closing_ = false;
+  has_slot_ = true;
+  limits_ = endpoint_->limits();
+  max_events_ = limits_.max_events;
+  for (const auto& [actor, json] : actors_) {
+    if (deps_.buffer.waiting(actor) > 0 && in_ready_.insert(actor).second) ready_.push_back(actor);
+  }
+  keeper_.start();
+  pump();
+}
+
+void BatchLink::close() {
+  closing_ = true;
+  has_slot_ = false;
+  keeper_.stop();
+  wait_timer_->cancel();
+  pace_timer_->cancel();
+  finish_close_if_done();
+}
+
+LinkState BatchLink::state() const {
+  if (closing_) return LinkState::closing;
+  if (keeper_.state() == auth::CredentialState::refused && !keeper_.usable()) return LinkState::auth_refused;
+  if (!keeper_.usable() && keeper_.state() != auth::CredentialState::none) {
+    return keeper_.state() == auth::CredentialState::backing_off ? LinkState::backing_off : LinkState::authenticating;
+  }
+  if (wait_timer_->pending()) return LinkState::backing_off;
+  if (in_flight_ > 0 || keeper_.usable()) return LinkState::streaming;
+  return LinkState::idle;
+}
+
+bool BatchLink::drained() const {
+  if (!window_.empty()) return false;
+  return std::none_of(ready_.begin(), ready_.end(), [this](buffer::ActorId a) { return deps_.buffer.waiting(a) > 0; });
+}
+
+void BatchLink::on_credential(bool) { pump(); }
+
+bool BatchLink::may_send() {
+  if (!has_slot_ || closing_ || !keeper_.usable() || wait_timer_->pending() || pace_timer_->pending()) return false;
+  if (in_flight_ >= limits_.max_batches_in_flight) return false;
+  const auto since = deps_.scheduler.now() - last_start_;
+  if (last_start_ != TimePoint{} && since < limits_.min_interval) {
+    pace_timer_->start(std::chrono::ceil<Duration>(limits_.min_interval - since), [this] { pump(); });
+    return false;
+  }
+  return true;
+}
+
+void BatchLink::pump() {
+  while (may_send()) {
+    fill_window();
+    Batch batch = next_batch();
+    if (batch.events.empty()) break;
+    send(std::move(batch));
+  }
+  if (drained()) listener_.on_drained(id_);
+}
+
+void BatchLink::fill_window() {
+  while (window_.size() < settings_.window && !ready_.empty()) {
+    const buffer::ActorId actor = ready_.front();
+    ready_.pop_front();
+    auto it = actors_.find(actor);
+    if (it == actors_.end() || window_.lease(actor, *it->second) == nullptr) {
+      in_ready_.erase(actor);
+      continue;
+    }
+    ready_.push_back(actor);  // round robin: one event per actor in turn
+  }
+}
+
+// The oldest unsent events whose keys are free, within the platform's limits.
+BatchLink::Batch BatchLink::next_batch() {
+  Batch batch;
+  std::unordered_set<std::uint64_t> blocked;  // keys of events in flight, or held back behind one
+  std::size_t items = 0, bytes = 0;
+  window_.for_each_pending([&](const OutgoingEvent& event, Window::State state) {
+    keys_scratch_.clear();
+    endpoint_->order_keys(event, keys_scratch_);
+    const bool held = std::any_of(keys_scratch_.begin(), keys_scratch_.end(), [&](std::uint64_t k) { return blocked.count(k) > 0; });
+    if (state == Window::State::sent || held) {
+      blocked.insert(keys_scratch_.begin(), keys_scratch_.end());
+      return true;
+    }
+    const EventCost cost = endpoint_->cost(event);
+    const bool fits = batch.events.size() < max_events_ && items + cost.items <= limits_.max_items &&
+                      bytes + cost.bytes <= limits_.max_bytes;
+    if (!fits && !batch.events.empty()) return false;  // full; what follows waits for the next one
+    batch.seqs.push_back(event.seq);
+    batch.events.push_back(&event);
+    items += cost.items;
+    bytes += cost.bytes;
+    return true;
+  });
+  return batch;
+}
+
+void BatchLink::send(Batch batch) {
+  ++in_flight_;
+  ++deps_.counters.requests;
+  last_start_ = deps_.scheduler.now();
+  for (std::uint64_t seq : batch.seqs) window_.mark_sent(seq);
+  std::weak_ptr<bool> alive = alive_;
+  endpoint_->send(batch.events, [this, alive, seqs = std::move(batch.seqs)](BatchResult result) {
+    if (alive.expired()) return;
+    on_result(seqs, std::move(result));
+  });
+}
+
+void BatchLink::apply(std::uint64_t seq, const EventOutcome& outcome, bool& retried) {
+  switch (outcome.kind) {
+    case EventOutcome::Kind::delivered: window_.confirm(seq, true); return;
+    case EventOutcome::Kind::rejected:
+      log::warn("{}: the platform rejected an event: {}", owner_, outcome.reason);
+      window_.confirm(seq, false, outcome.reason);
+      return;
+    case EventOutcome::Kind::retry:
+      window_.unsend({seq});
+      retried = true;
+      return;
+  }
+}
+
+void BatchLink::on_result(const std::vector<std::uint64_t>& seqs, BatchResult result) {
+  --in_flight_;
+  if (result.credential_refused) {
+    window_.unsend(seqs);
+    if (!closing_) keeper_.invalidate(result.error.message);  // on_credential sends again
+    return finish_close_if_done();
+  }
+  if (result.refused_whole && seqs.size() > 1) {
+    window_.unsend(seqs);
+    max_events_ = std::max<std::size_t>(1, seqs.size() / 2);
+    log::info("{}: a batch of {} events was refused as a whole ({}); sending it again in halves to find the one at fault",
+              owner_, seqs.size(), result.all.reason);
+    pump();
+    return finish_close_if_done();
+  }
+  if (result.refused_whole) result.all.kind = EventOutcome::Kind::rejected;
+  bool retried = false;
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    apply(seqs[i], result.outcomes.empty() ? result.all : result.outcomes[i], retried);
+  }
+  if (retried && !closing_) {
+    const bool rate_limited = result.pause.has_value();
+    const Duration delay = rate_limited ? *result.pause : backoff_.next(result.error.retry_after);
+    if (rate_limited) ++deps_.counters.rate_limited;
+    log::warn("{}: {}; sending again in {}", owner_, result.error.message, format_duration(delay));
+    wait(delay, rate_limited);
+  } else if (!retried) {
+    backoff_.reset();
+    keeper_.proven();
+    max_events_ = std::min(limits_.max_events, max_events_ * 2);
+    if (result.pause && !closing_) wait(*result.pause, true);  // the batch went, but the allowance is spent
+  }
+  pump();
+  finish_close_if_done();
+}
+
+void BatchLink::wait(Duration delay, bool pause) {
+  paused_ = pause;
+  wait_timer_->start(delay, [this] {
+    paused_ = false;
+    pump();
+  });
+}
+
+void BatchLink::finish_close_if_done() {
+  if (!closing_ || in_flight_ > 0) return;
+  closing_ = false;
+  window_.give_back();
+  listener_.on_link_closed(id_);
+}
+
+}  // namespace mf::uplink

@@ -1,0 +1,89 @@
+#pragma once
+// A link over HTTP requests: one credential (CredentialKeeper), the window of
+// events taken from the buffer, and batches of them in flight, each delivered
+// by the platform's BatchEndpoint.
+//
+//   idle ──start──> authenticating ──granted──> sending <──> waiting (back-off, rate limit)
+//                        │                         │
+//                        v                         v 401: renew, resend
+//                   auth_refused              authenticating
+//
+// Order: events that share an order key (the actor, or MobiusFlow's object)
+// are in at most one request at a time, oldest first, and a retried batch
+// goes out again before anything newer of those keys. Requests of disjoint
+// keys may be in flight together (up to the platform's limit). A batch the
+// server refuses as a whole is sent again in halves, so a bad event ends up
+// alone and in the dead letters while the rest flows.
+#include <deque>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "agent/uplink/batch_endpoint.hpp"
+#include "agent/uplink/link.hpp"
+
+namespace mf::uplink {
+
+class BatchLink final : public Link, auth::CredentialListener {
+ public:
+  BatchLink(LinkId id, std::string owner, std::unique_ptr<BatchEndpoint> endpoint, LinkDeps& deps,
+            const LinkSettings& settings, LinkListener& listener);
+  ~BatchLink() override;
+  BatchLink(const BatchLink&) = delete;
+  BatchLink& operator=(const BatchLink&) = delete;
+
+  void add_actor(buffer::ActorId actor, const std::string& actor_json) override;
+  void on_buffered(buffer::ActorId actor) override;
+  void start() override;
+  void close() override;
+  LinkState state() const override;
+  bool drained() const override;
+  std::optional<TimePoint> credential_expires_at() const override { return keeper_.expires_at(); }
+  std::size_t connections() const override { return in_flight_; }
+
+ private:
+  struct Batch {
+    std::vector<std::uint64_t> seqs;
+    std::vector<const OutgoingEvent*> events;
+  };
+
+  void on_credential(bool renewal) override;
+  void pump();
+  void fill_window();
+  bool may_send();
+  Batch next_batch();
+  void send(Batch batch);
+  void on_result(const std::vector<std::uint64_t>& seqs, BatchResult result);
+  void apply(std::uint64_t seq, const EventOutcome& outcome, bool& retried);
+  void wait(Duration delay, bool pause);
+  void finish_close_if_done();
+
+  LinkId id_;
+  std::string owner_;
+  std::unique_ptr<BatchEndpoint> endpoint_;
+  LinkDeps& deps_;
+  const LinkSettings& settings_;
+  LinkListener& listener_;
+  auth::CredentialKeeper keeper_;
+  Window window_;
+  Backoff backoff_;
+  BatchLimits limits_;
+
+  std::unordered_map<buffer::ActorId, const std::string*> actors_;
+  std::deque<buffer::ActorId> ready_;
+  std::unordered_set<buffer::ActorId> in_ready_;
+
+  std::size_t in_flight_ = 0;       // requests under way
+  std::size_t max_events_ = 0;      // per batch now: halved while a refused batch is being narrowed down
+  bool closing_ = false;
+  bool has_slot_ = false;
+  bool paused_ = false;             // the rate limit, not a failure
+  TimePoint last_start_{};          // of the latest request, for the platform's min_interval
+  std::unique_ptr<Timer> wait_timer_;  // back-off or the server's rate limit
+  std::unique_ptr<Timer> pace_timer_;  // the platform's min_interval between requests
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::vector<std::uint64_t> keys_scratch_;
+};
+
+}  // namespace mf::uplink
