@@ -99,6 +99,7 @@ void CredentialKeeper::on_answer(bool by_refresh, TimePoint sent_at, Expected<Gr
   in_flight_ = false;
   if (!result) return on_failure(by_refresh, result.error());
   if (state_ == CredentialState::refused) log::info("{}: the configured credentials are accepted again", owner_);
+  problem_.clear();
   lifetime_ = result->lifetime;
   expires_at_ = sent_at + result->lifetime;
   state_ = CredentialState::valid;
@@ -121,6 +122,7 @@ void CredentialKeeper::on_failure(bool by_refresh, const Error& error) {
     return;
   }
   ++counters_.auth_failures;
+  problem_ = error.message;
   if (error.kind == ErrorKind::auth_rejected) {
     if (state_ != CredentialState::refused) {
       log::error("{}: {}; retrying every {}", owner_, error.message, format_duration(settings_.refused_retry));

@@ -67,6 +67,8 @@ class CredentialKeeper {
   bool usable() const;
   std::optional<TimePoint> expires_at() const { return expires_at_; }
   std::optional<Duration> lifetime() const { return lifetime_; }
+  // Why the latest attempt failed, while no usable credential is held; empty otherwise.
+  const std::string& problem() const { return problem_; }
 
  private:
   void obtain();
@@ -90,6 +92,7 @@ class CredentialKeeper {
   bool in_flight_ = false;
   bool ever_granted_ = false;
   bool immediate_renewal_spent_ = false;
+  std::string problem_;
   std::optional<TimePoint> expires_at_;
   std::optional<Duration> lifetime_;
   std::unique_ptr<Timer> timer_;

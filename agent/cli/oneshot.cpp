@@ -15,6 +15,7 @@
 #include "agent/ingest/ingest.hpp"
 #include "agent/net/websocketpp/websocketpp_transport.hpp"
 #include "agent/platforms/platform.hpp"
+#include "agent/uplink/batch_endpoint.hpp"
 #include "agent/uplink/connection.hpp"
 
 namespace mf::cli {
@@ -61,6 +62,59 @@ Expected<uplink::OutgoingEvent> make_event(const Args& args, const Config& confi
   return event;
 }
 
+// A credential as the daemon would first get it: a kept one refreshed, else a login.
+void obtain_credential(auth::CredentialFlow& flow, auth::CredentialFlow::Callback done) {
+  if (!flow.can_refresh()) return flow.login(std::move(done));
+  flow.refresh([&flow, done](Expected<auth::Grant> grant) {
+    if (grant || grant.error().kind != ErrorKind::auth_rejected) return done(std::move(grant));
+    flow.forget_refresh();
+    flow.login(done);
+  });
+}
+
+// A platform that takes events as HTTP requests: one batch of one event.
+class BatchOneShot {
+ public:
+  BatchOneShot(boost::asio::io_context& io, std::unique_ptr<uplink::BatchEndpoint> endpoint)
+      : io_(io), endpoint_(std::move(endpoint)) {}
+
+  void start(const uplink::OutgoingEvent& event) {
+    event_ = &event;
+    obtain_credential(*endpoint_, [this](Expected<auth::Grant> grant) {
+      if (!grant) return done(grant.error());
+      log::info("logged in: {} for {}", endpoint_->credential_name(), grant->lifetime_source);
+      endpoint_->send({event_}, [this](uplink::BatchResult r) { on_result(std::move(r)); });
+    });
+  }
+
+  const std::optional<Error>& outcome() const { return outcome_; }
+  bool delivered() const { return delivered_; }
+
+ private:
+  void on_result(uplink::BatchResult r) {
+    const uplink::EventOutcome& o = r.outcomes.empty() ? r.all : r.outcomes.front();
+    if (r.credential_refused) return done(make_error(ErrorKind::request_rejected, r.error.message));
+    if (r.refused_whole || o.kind == uplink::EventOutcome::Kind::rejected) {
+      return done(make_error(ErrorKind::event_rejected, "the platform rejected the event: " + (o.reason.empty() ? r.error.message : o.reason)));
+    }
+    if (o.kind == uplink::EventOutcome::Kind::retry) return done(r.error);
+    delivered_ = true;
+    log::info("event delivered");
+    io_.stop();
+  }
+
+  void done(const Error& error) {
+    if (!outcome_) outcome_ = error;
+    io_.stop();
+  }
+
+  boost::asio::io_context& io_;
+  std::unique_ptr<uplink::BatchEndpoint> endpoint_;
+  const uplink::OutgoingEvent* event_ = nullptr;
+  std::optional<Error> outcome_;
+  bool delivered_ = false;
+};
+
 class StreamOneShot final : public uplink::ConnectionObserver {
  public:
   StreamOneShot(const Config& config, boost::asio::io_context& io, AsioScheduler& scheduler, net::TlsContext tls,
@@ -73,7 +127,7 @@ class StreamOneShot final : public uplink::ConnectionObserver {
 
   void start(const uplink::OutgoingEvent& event) {
     event_ = &event;
-    endpoint_->login([this](Expected<auth::Grant> grant) {
+    obtain_credential(*endpoint_, [this](Expected<auth::Grant> grant) {
       if (!grant) return done(grant.error());
       log::info("logged in: {} for {}", endpoint_->credential_name(), grant->lifetime_source);
       connection_ = std::make_unique<uplink::Connection>(*transport_, scheduler_, *this,
@@ -147,19 +201,27 @@ int oneshot(const Args& args, const Config& config) {
   SystemWallClock clock;
   Counters counters;
   net::HttpClient http(io, *tls, {config.collector.connect_timeout, config.collector.request_timeout, config.collector.max_response_bytes});
-  auto platform = platforms::make_platform(config, {scheduler, clock, http, counters});
+  SystemRandom random;
+  auto platform = platforms::make_platform(config, {scheduler, clock, http, counters, random});
   std::string actor_json;
   auto event = make_event(args, config, platform->event_policy(), clock, actor_json);
   if (!event) return report(event.error());
 
-  auto endpoint = platform->stream_endpoint(actor_json);
-  if (!endpoint) return report(make_error(ErrorKind::internal, "this platform has no one-shot yet"));
-  StreamOneShot flow(config, io, scheduler, *tls, std::move(endpoint));
+  const auto result = [](bool delivered, const std::optional<Error>& outcome) {
+    if (delivered && !outcome) return 0;
+    if (outcome) return report(*outcome);
+    return report(make_error(ErrorKind::internal, "the one-shot ended without a result"));
+  };
+  if (auto endpoint = platform->stream_endpoint(actor_json)) {
+    StreamOneShot flow(config, io, scheduler, *tls, std::move(endpoint));
+    flow.start(*event);
+    io.run();
+    return result(flow.delivered(), flow.outcome());
+  }
+  BatchOneShot flow(io, platform->batch_endpoint());
   flow.start(*event);
   io.run();
-  if (flow.delivered() && !flow.outcome()) return 0;
-  if (flow.outcome()) return report(*flow.outcome());
-  return report(make_error(ErrorKind::internal, "the one-shot ended without a result"));
+  return result(flow.delivered(), flow.outcome());
 }
 
 }  // namespace mf::cli

@@ -100,7 +100,7 @@ class Daemon final : public ingest::ActorDirectory {
         scheduler_(scheduler),
         started_at_(scheduler_.now()),
         http_(io_, tls, {config_.collector.connect_timeout, config_.collector.request_timeout, config_.collector.max_response_bytes}),
-        platform_(platforms::make_platform(config_, {scheduler_, clock_, http_, counters_})),
+        platform_(platforms::make_platform(config_, {scheduler_, clock_, http_, counters_, random_})),
         transport_(net::make_websocketpp_transport(
             io_, tls, {config_.collector.connect_timeout, config_.collector.max_message_bytes, config_.uplink.ping_interval, config_.collector.request_timeout})),
         buffer_(std::move(buffer)),
@@ -225,6 +225,7 @@ class Daemon final : public ingest::ActorDirectory {
     s.platform = std::string(platform_->name());
     s.connected_actors = uplink_.open_links();
     s.credential_expires_in = uplink_.next_credential_expiry();
+    s.credential_problem = uplink_.credential_problem();
     s.ingest_clients = ingest_server_.clients();
     s.actors = uplink_.status();
     return s;

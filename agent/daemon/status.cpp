@@ -60,6 +60,10 @@ std::string status_json(const StatusSnapshot& s) {
   counter(w, "requests", s.counters.requests);
   counter(w, "rate_limited", s.counters.rate_limited);
   if (s.credential_expires_in) counter(w, "credential_expires_in_s", seconds_of(*s.credential_expires_in));
+  if (!s.credential_problem.empty()) {
+    w.Key("credential_problem");
+    w.String(s.credential_problem.c_str(), static_cast<rapidjson::SizeType>(s.credential_problem.size()));
+  }
   counter(w, "connected_actors", s.connected_actors);
   counter(w, "ingest_clients", s.ingest_clients);
   w.Key("actors");
@@ -126,6 +130,11 @@ Expected<std::string> status_text(std::string_view text) {
                 get(d, "logins"), get(d, "refreshes"), get(d, "refreshes_refused"), get(d, "reauths"),
                 get(d, "auth_failures"), expiry.c_str());
   out += line;
+  if (const char* problem = json::find_string(d, "credential_problem")) {
+    out += "credential problem: ";
+    out += problem;
+    out += "\n";
+  }
   if (get(d, "events_poisoned") > 0 || get(d, "attributes_left_out") > 0) {
     std::snprintf(line, sizeof line, "also: %" PRIu64 " events given up after losing the connection each time, %" PRIu64
                                      " attributes left out (unmapped)\n",

@@ -16,16 +16,24 @@ enum class Actors {
   none,      // the platform has no actors: one given is not sent, all events share one queue
 };
 
+enum class ValueKind { null, boolean, number, string, object, array };
+
+struct AttributeInfo {
+  std::string_view name;
+  ValueKind kind;
+};
+
 class EventPolicy {
  public:
   virtual ~EventPolicy() = default;
   virtual Actors actors() const { return Actors::required; }
   // The largest attributes object (compact JSON) the platform can carry.
   virtual std::size_t max_attributes_bytes() const { return SIZE_MAX; }
-  // Called with the event's attribute names, in order. A refusal says which
-  // key to set. Names put in leave_out are removed before the event is buffered.
-  virtual Status admit(const std::vector<std::string_view>& names, std::vector<std::string_view>& leave_out) const {
-    (void)names;
+  // Called with the event's attributes (names and kinds of value), in
+  // order. A refusal says which key to set. Names put in leave_out are
+  // removed before the event is buffered.
+  virtual Status admit(const std::vector<AttributeInfo>& attributes, std::vector<std::string_view>& leave_out) const {
+    (void)attributes;
     (void)leave_out;
     return {};
   }

@@ -23,6 +23,19 @@ std::optional<Envelope> as_envelope(const rapidjson::Value& doc) {
   return Envelope{*actor, *attributes};
 }
 
+ValueKind kind_of(const rapidjson::Value& v) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType: return ValueKind::null;
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType: return ValueKind::boolean;
+    case rapidjson::kNumberType: return ValueKind::number;
+    case rapidjson::kStringType: return ValueKind::string;
+    case rapidjson::kObjectType: return ValueKind::object;
+    case rapidjson::kArrayType: return ValueKind::array;
+  }
+  return ValueKind::null;
+}
+
 }  // namespace
 
 std::string ok_reply() { return R"({"ok":true})"; }
@@ -55,13 +68,13 @@ Expected<ParsedLine> parse_line(std::string_view line, const Limits& limits, con
   if (auto ok = event::check_attributes(attributes, "event"); !ok) return fail(ok.error());
   std::vector<std::string_view> leave_out;
   if (policy != nullptr) {
-    std::vector<std::string_view> names;
-    names.reserve(attributes.MemberCount());
+    std::vector<AttributeInfo> infos;
+    infos.reserve(attributes.MemberCount());
     for (auto it = attributes.MemberBegin(); it != attributes.MemberEnd(); ++it) {
-      names.emplace_back(it->name.GetString(), it->name.GetStringLength());
+      infos.push_back({{it->name.GetString(), it->name.GetStringLength()}, kind_of(it->value)});
     }
-    if (auto ok = policy->admit(names, leave_out); !ok) return fail(ok.error());
-    if (leave_out.size() >= names.size()) {
+    if (auto ok = policy->admit(infos, leave_out); !ok) return fail(ok.error());
+    if (leave_out.size() >= infos.size()) {
       return fail(ErrorKind::invalid_input, "none of the event's attributes can be delivered; see the key named above");
     }
   }

@@ -1,6 +1,7 @@
 #include "agent/platforms/platform.hpp"
 
 #include "agent/platforms/manufactory/platform.hpp"
+#include "agent/platforms/oisp/platform.hpp"
 #include "agent/platforms/sama/platform.hpp"
 #include "agent/uplink/batch_link.hpp"
 #include "agent/uplink/stream_link.hpp"
@@ -24,7 +25,7 @@ std::unique_ptr<Platform> make_platform(const Config& config, PlatformDeps deps)
   switch (config.platform) {
     case mf::Platform::manufactory: return manufactory::make_platform(config, deps);
     case mf::Platform::sama: return sama::make_platform(config, deps);
-    case mf::Platform::oisp:
+    case mf::Platform::oisp: return oisp::make_platform(config, deps);
     case mf::Platform::mobiusflow: break;
   }
   return nullptr;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "agent/common/counters.hpp"
+#include "agent/common/random.hpp"
 #include "agent/common/scheduler.hpp"
 #include "agent/common/wall_clock.hpp"
 #include "agent/config/config.hpp"
@@ -27,6 +28,7 @@ struct PlatformDeps {
   const WallClock& clock;
   net::HttpClient& http;
   Counters& counters;
+  Random& random;
 };
 
 class Platform : public uplink::LinkFactory {

@@ -94,8 +94,11 @@ void BatchLink::pump() {
   if (drained()) listener_.on_drained(id_);
 }
 
+// As many events as the requests allowed in flight can carry (a stream's
+// window, uplink.window, would cut every batch short).
 void BatchLink::fill_window() {
-  while (window_.size() < settings_.window && !ready_.empty()) {
+  const std::size_t capacity = std::max(settings_.window, limits_.max_events * limits_.max_batches_in_flight);
+  while (window_.size() < capacity && !ready_.empty()) {
     const buffer::ActorId actor = ready_.front();
     ready_.pop_front();
     auto it = actors_.find(actor);

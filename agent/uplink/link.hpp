@@ -63,6 +63,8 @@ class Link {
   virtual LinkState state() const = 0;
   virtual bool drained() const = 0;
   virtual std::optional<TimePoint> credential_expires_at() const = 0;
+  // Why the link has no credential now (the latest failure), or empty.
+  virtual std::string credential_problem() const = 0;
   virtual std::size_t connections() const = 0;
 };
 

@@ -158,6 +158,13 @@ std::optional<Duration> Uplink::next_credential_expiry() const {
   return soonest;
 }
 
+std::string Uplink::credential_problem() const {
+  for (const auto& [id, e] : entries_) {
+    if (auto problem = e.link->credential_problem(); !problem.empty()) return problem;
+  }
+  return {};
+}
+
 std::vector<ActorStatus> Uplink::status() const {
   std::vector<ActorStatus> out;
   const TimePoint now = deps_.scheduler.now();

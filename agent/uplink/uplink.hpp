@@ -64,6 +64,8 @@ class Uplink final : public LinkListener {
   bool knows(const std::string& actor_json) const { return ids_.count(actor_json) > 0; }
   // The earliest credential expiry among the links (status, metrics).
   std::optional<Duration> next_credential_expiry() const;
+  // The first link's credential problem (see Link::credential_problem), or empty.
+  std::string credential_problem() const;
 
  private:
   struct Entry {

@@ -8,7 +8,8 @@ namespace mf::test {
 
 DaemonProcess::DaemonProcess(const MockCollector& collector, const std::string& extra_yaml, const std::string& collector_yaml,
                              const DaemonOptions& options) {
-  const std::string yaml = collector.agent_yaml() + collector_yaml + "state_directory: " + dir_.file("state") + "\n" +
+  const std::string state = options.state_directory.empty() ? dir_.file("state") : options.state_directory;
+  const std::string yaml = collector.agent_yaml() + collector_yaml + "state_directory: " + state + "\n" +
                            "ingest:\n"
                            "  socket: " + dir_.file("run/ingest.sock") + "\n"
                            "  control_socket: " + dir_.file("run/control.sock") + "\n" + extra_yaml;
@@ -60,6 +61,17 @@ std::string numbered_events(int from, int n, const std::string& actor_json, std:
   const std::string payload = payload_bytes > 0 ? ",\"payload\":\"" + std::string(payload_bytes, 'x') + "\"" : "";
   for (int i = from; i < from + n; ++i) {
     const std::string attributes = "{\"seq\":" + std::to_string(i) + payload + "}";
+    out += actor_json.empty() ? attributes : "{\"actor\":" + actor_json + ",\"attributes\":" + attributes + "}";
+    out += '\n';
+  }
+  return out;
+}
+
+std::string numbered_events_as(const std::string& seq_name, int from, int n, const std::string& actor_json,
+                               const std::string& more_attributes) {
+  std::string out;
+  for (int i = from; i < from + n; ++i) {
+    const std::string attributes = "{\"" + seq_name + "\":" + std::to_string(i) + more_attributes + "}";
     out += actor_json.empty() ? attributes : "{\"actor\":" + actor_json + ",\"attributes\":" + attributes + "}";
     out += '\n';
   }

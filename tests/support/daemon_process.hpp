@@ -19,6 +19,8 @@ struct DaemonOptions {
   std::function<void(const TempDir&)> prepare;
   // Changes the config's text before it is written (e.g. a value the mock does not know).
   std::function<std::string(std::string)> edit_config;
+  // Where the agent keeps what survives a restart; empty: a directory of this daemon's own.
+  std::string state_directory;
 };
 
 class DaemonProcess {
@@ -51,5 +53,8 @@ std::int64_t i64(const rapidjson::Value& v, const char* name);
 
 // NDJSON of n events {"seq":from+i, ...} for an actor (none: the default actor).
 std::string numbered_events(int from, int n, const std::string& actor_json = "", std::size_t payload_bytes = 0);
+// The same with another name for the number (OISP's components need at least 4 characters).
+std::string numbered_events_as(const std::string& seq_name, int from, int n, const std::string& actor_json = "",
+                               const std::string& more_attributes = "");
 
 }  // namespace mf::test

@@ -55,6 +55,19 @@ std::string MockCollector::agent_yaml() const {
            "collector:\n"
            "  url: " + url() + "\n" + ca;
   }
+  if (platform_ == "oisp") {
+    const std::string code = mock_arg(args_, "--activation-code", "");
+    return "platform: oisp\n"
+           "oisp:\n"
+           "  device_id: gateway-01\n" +
+           (code.empty() ? "  username: " + mock_arg(args_, "--user", "gateway_01") + "\n  password: " +
+                               mock_arg(args_, "--password", "test-password") + "\n"
+                         : "  activation_code: \"" + code + "\"\n") +
+           "  default_component_type: temperature.v1.0\n"
+           "actor:\n  username: default_actor\n"
+           "collector:\n"
+           "  url: " + url() + "\n" + ca;
+  }
   return "org_id: \"org_test\"\n"
          "project_id: 1\n"
          "project_key: \"test-project-key\"\n"

@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "tools/mock-collector/manufactory/collector.hpp"
+#include "tools/mock-collector/oisp/oisp_service.hpp"
 #include "tools/mock-collector/sama/sama_service.hpp"
 #include "tools/mock-collector/server.hpp"
 
@@ -28,7 +29,7 @@ std::unique_ptr<mock::Service> make_service(const mock::Options& options) {
   switch (options.platform) {
     case mock::Options::Platform::manufactory: return std::make_unique<mock::manufactory::Collector>(options);
     case mock::Options::Platform::sama: return std::make_unique<mock::sama::SamaService>(options);
-    case mock::Options::Platform::oisp:
+    case mock::Options::Platform::oisp: return std::make_unique<mock::oisp::OispService>(options);
     case mock::Options::Platform::mobiusflow: break;
   }
   std::fprintf(stderr, "mock-collector: --platform %s is not here yet\n", mock::to_string(options.platform));

@@ -54,6 +54,15 @@ const char* const kUsage = R"(mock-collector: the agent's platforms for tests, d
   --organization ID --conversation ID   the organization and the conversation events go to
   --idle-drop DUR        drop a client that neither pongs nor sends this long (default 12s; pinged at half)
   --lose-session-every N answer every N-th message with 401 Unauthorized, not storing it
+ oisp only:
+  --activation-code C    a code the operator hands out (valid one hour from the start)
+  --rate-limit N         data requests per device per hour (default 36000), with X-Rate-Limit-* headers
+  --rate-limit-every N   answer every N-th data request 429 (reset in 1 s), storing nothing
+  --token-info-exp F     tokenInfo's exp as iso (old servers), ms (later ones) or s
+  --catalog NAME:TYPE    another component type (TYPE: Number, String or Boolean); repeatable
+  --seq-component NAME   the component whose values are the events' seq in the stats (default sequence)
+  --kill-components N    store the first N component registrations and drop the connection (lost answers)
+  --forget-component NAME --forget-after N   after N data requests, the device loses that component
 )";
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -152,6 +161,15 @@ Options parse_options(const std::vector<std::string>& args) {
     else if (flag == "--refuse-refresh-every") o.refuse_refresh_every = to_number(flag, v);
     else if (flag == "--fail-every") o.fail_every = to_number(flag, v);
     else if (flag == "--lose-session-every") o.lose_session_every = to_number(flag, v);
+    else if (flag == "--activation-code") o.activation_code = v;
+    else if (flag == "--rate-limit") o.rate_limit_per_hour = to_number(flag, v);
+    else if (flag == "--rate-limit-every") o.rate_limit_every = to_number(flag, v);
+    else if (flag == "--token-info-exp") o.token_info_exp = v;
+    else if (flag == "--catalog") o.catalog.push_back(v);
+    else if (flag == "--seq-component") o.seq_component = v;
+    else if (flag == "--kill-components") o.kill_components = to_number(flag, v);
+    else if (flag == "--forget-component") o.forget_component = v;
+    else if (flag == "--forget-after") o.forget_after = to_number(flag, v);
     else usage_error("unknown option " + flag);
   }
   if (!o.plain && (o.cert_file.empty() || o.key_file.empty())) usage_error("give --cert and --key, or --plain");

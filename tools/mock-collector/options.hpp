@@ -45,6 +45,16 @@ struct Options {
   std::chrono::milliseconds idle_drop{12'000};  // SAMA: drop a client silent this long (pinged at half of it)
   std::uint64_t refuse_refresh_every = 0;    // refuse every N-th refresh
   std::uint64_t lose_session_every = 0;      // SAMA: answer every N-th message 401 (not stored), as after a server restart
+  // OISP
+  std::string activation_code;               // valid for an hour from the start; empty: only a user can get one
+  std::uint64_t rate_limit_per_hour = 36'000;
+  std::uint64_t rate_limit_every = 0;        // answer every N-th data request 429 (Reset 1 s), storing nothing
+  std::string token_info_exp = "iso";        // how tokenInfo writes exp: iso, ms or s
+  std::string seq_component = "sequence";    // the component whose value is an event's seq, for the ledger
+  std::vector<std::string> catalog;          // extra component types, "name:Number|String|Boolean"
+  std::uint64_t kill_components = 0;         // the first N component registrations: stored, the answer lost
+  std::string forget_component;              // after forget_after data requests the device loses this one
+  std::uint64_t forget_after = 0;
   enum class Hostile { none, non_json_reply, unknown_reply, unsolicited_reply, huge_frame, no_greeting, silent_tcp, tls10,
                        huge_response, huge_headers };
   Hostile hostile = Hostile::none;

@@ -1,0 +1,472 @@
+#include "agent/platforms/oisp/endpoint.hpp"
+
+#include <algorithm>
+
+#include "agent/auth/jwt.hpp"
+#include "agent/common/json.hpp"
+#include "agent/common/log.hpp"
+#include "agent/net/http_headers.hpp"
+
+namespace mf::oisp {
+namespace {
+
+using uplink::BatchResult;
+using uplink::EventOutcome;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+constexpr std::size_t kMaxItems = 1024;                 // the server's data schema
+constexpr std::size_t kMaxBody = 256 * 1024 - 4 * 1024;  // 256 KB, less room for the envelope
+constexpr std::size_t kItemOverhead = 96;  // {"componentId":"<36>","on":<13>,"value":,"attributes":}
+constexpr int kRefreshRefused = 15000;
+
+bool success(int status) { return status >= 200 && status < 300; }
+
+// Onboarding calls: the server's 4xx are about what the operator configured.
+Error refusal(const net::HttpResponse& r, const std::string& what, const std::string& fix) {
+  const ServerError e = server_error(r);
+  if (r.status == 403 && e.code == 2403) {  // ten wrong passwords: locked for 30 s
+    Error locked = make_error(ErrorKind::server, "OISP locked the user's account after failed logins (" + describe(e) + ")");
+    locked.retry_after = std::chrono::seconds(30);
+    return locked;
+  }
+  if (r.status == 429 || r.status >= 500) {
+    Error busy = make_error(ErrorKind::server, "OISP is unavailable during " + what + " (" + describe(e) + ")");
+    if (r.retry_after) busy.retry_after = net::parse_retry_after(*r.retry_after);
+    return busy;
+  }
+  return make_error(ErrorKind::auth_rejected, "OISP refused " + what + " (" + describe(e) + "); " + fix);
+}
+
+std::string random_uuid(Random& random) {
+  const std::uint64_t hi = random.uniform(UINT64_MAX), lo = random.uniform(UINT64_MAX);
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFF),
+                static_cast<unsigned>(0x8000 | ((lo >> 48) & 0x3FFF)), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+  return text;
+}
+
+// The values of an attributes object are scalars on this platform (ingest
+// checks it), so every ':' outside a string separates one member.
+std::size_t member_count(std::string_view json) {
+  std::size_t n = 0;
+  bool in_string = false, escaped = false;
+  for (char c : json) {
+    if (escaped) escaped = false;
+    else if (c == '\\') escaped = in_string;
+    else if (c == '"') in_string = !in_string;
+    else if (c == ':' && !in_string) ++n;
+  }
+  return n;
+}
+
+// False when one of the attributes has a component that cannot be made.
+bool usable(const std::map<std::string, std::string>& unusable, const rapidjson::Value& attributes) {
+  if (unusable.empty()) return true;
+  for (auto it = attributes.MemberBegin(); it != attributes.MemberEnd(); ++it) {
+    if (unusable.count(it->name.GetString()) > 0) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct Endpoint::Delivery {
+  std::vector<const uplink::OutgoingEvent*> events;
+  std::function<void(BatchResult)> done;
+  std::map<std::string, std::string> unusable;  // attribute -> why its component cannot be made
+  std::vector<std::size_t> posted;              // indexes of the events the data request carries
+};
+
+Endpoint::Endpoint(EndpointDeps deps, const Settings& settings, const net::Url& base, std::string state_path)
+    : deps_(deps), settings_(settings), base_(base), state_path_(std::move(state_path)) {
+  auto kept = load_state(state_path_);
+  if (!kept) {
+    log::error("oisp: {}", kept.error().message);
+  } else if (kept->onboarded() && kept->device_id != settings_.device_id) {
+    log::warn("oisp: {} belongs to device '{}', not '{}'; onboarding this one", state_path_, kept->device_id, settings_.device_id);
+  } else if (kept->onboarded() && !settings_.account_id.empty() && kept->account_id != settings_.account_id) {
+    log::warn("oisp: {} was onboarded into account '{}', not oisp.account_id '{}'; onboarding again", state_path_,
+              kept->account_id, settings_.account_id);
+  } else {
+    state_ = std::move(*kept);
+    if (state_.onboarded()) log::info("oisp: device {} is onboarded ({}); its kept token is renewed", state_.device_id, state_path_);
+  }
+  state_.device_id = settings_.device_id;
+}
+
+void Endpoint::call(const std::string& method, const std::string& path, std::string body, const Secret* bearer, Reply reply) {
+  net::HttpRequest request;
+  request.method = method;
+  request.url = base_;
+  request.url.target = base_.join(path);
+  request.headers.emplace_back("Accept", "application/json");
+  if (bearer != nullptr) request.headers.emplace_back("Authorization", "Bearer " + bearer->reveal());
+  request.body = std::move(body);
+  log::debug("oisp: {} {}", method, request.url.target);
+  deps_.http.request(std::move(request), std::move(reply));
+}
+
+auth::Grant Endpoint::grant_for(const Secret& token) const {
+  if (auto lifetime = auth::jwt_lifetime(token.reveal())) return {*lifetime, "the device token's exp - iat"};
+  return {kDefaultDeviceTokenLifetime, "24 h: the device token says nothing readable"};
+}
+
+void Endpoint::save() {
+  if (auto ok = save_state(state_path_, state_); !ok) log::error("oisp: the device's tokens could not be kept: {}", ok.error().message);
+}
+
+// ---- the credential -------------------------------------------------------------
+
+void Endpoint::login(Callback done) {
+  if (!settings_.username.empty()) return onboard_with_user(std::move(done));
+  if (!settings_.activation_code.empty()) return activate(settings_.activation_code, std::move(done));
+  done(fail(ErrorKind::auth_rejected, std::string(state_.onboarded() ? "the kept refresh token was refused" : "the device is not "
+                                                                                                            "onboarded") +
+                                          " and nothing in the config can onboard it: set oisp.activation_code (a fresh "
+                                          "one) or oisp.username with a password; the events stay buffered"));
+}
+
+void Endpoint::onboard_with_user(Callback done) {
+  log::info("oisp: onboarding device {} as user {}", settings_.device_id, settings_.username);
+  call("POST", "/v1/api/auth/token", token_body(settings_.username, settings_.password), nullptr,
+       [this, done](Expected<net::HttpResponse> r) {
+         if (!r) return done(fail(r.error()));
+         if (!success(r->status)) {
+           return done(fail(refusal(*r, "the user's login", "check oisp.username and the password")));
+         }
+         auto user = parse_user_token(*r);
+         if (!user) return done(fail(user.error()));
+         auto token = std::make_shared<Secret>(std::move(*user));
+         call("GET", "/v1/api/auth/tokenInfo", {}, token.get(), [this, done, token](Expected<net::HttpResponse> info_r) {
+           if (!info_r) return done(fail(info_r.error()));
+           if (!success(info_r->status)) return done(fail(refusal(*info_r, "tokenInfo", "check the user's roles")));
+           auto info = parse_token_info(*info_r);
+           if (!info) return done(fail(info.error()));
+           if (info->lifetime) log::debug("oisp: the user token is valid for {} s", info->lifetime->count() / 1000);
+           std::string account = settings_.account_id;
+           if (account.empty()) {
+             if (info->accounts.size() != 1) {
+               return done(fail(ErrorKind::auth_rejected, "the user " + settings_.username + " belongs to " +
+                                                              std::to_string(info->accounts.size()) +
+                                                              " accounts: set oisp.account_id to the one to onboard into"));
+             }
+             account = info->accounts.front();
+           }
+           const std::string code_path = "/v1/api/accounts/" + account + "/activationcode";
+           call("PUT", code_path + "/refresh", {}, token.get(), [this, done, token, code_path](Expected<net::HttpResponse> refreshed) {
+             if (!refreshed) return done(fail(refreshed.error()));
+             if (!success(refreshed->status)) {
+               return done(fail(refusal(*refreshed, "a new activation code", "check oisp.account_id and that the user is its admin")));
+             }
+             call("GET", code_path, {}, token.get(), [this, done](Expected<net::HttpResponse> got) {
+               if (!got) return done(fail(got.error()));
+               if (!success(got->status)) return done(fail(refusal(*got, "the activation code", "check oisp.account_id")));
+               auto code = parse_activation_code(*got);
+               if (!code) return done(fail(code.error()));
+               activate(*code, done);
+             });
+           });
+         });
+       });
+}
+
+void Endpoint::activate(const Secret& code, Callback done) {
+  call("PUT", "/v1/api/devices/" + settings_.device_id + "/activation", activation_body(code), nullptr,
+       [this, done](Expected<net::HttpResponse> r) {
+         if (!r) return done(fail(r.error()));
+         if (!success(r->status)) {
+           return done(fail(refusal(*r, "the activation of device " + settings_.device_id,
+                                    "an activation code is valid for one hour: give a fresh one in oisp.activation_code, or "
+                                    "set oisp.username with a password")));
+         }
+         auto tokens = parse_activation(*r);
+         if (!tokens) return done(fail(tokens.error()));
+         keep(std::move(*tokens), done, "activated");
+       });
+}
+
+void Endpoint::keep(DeviceTokens tokens, Callback done, const char* how) {
+  const bool activation = std::string_view(how) == "activated";
+  if (activation) {
+    state_.components.clear();  // a new device knows none of them
+    stored_.clear();
+  }
+  state_.device_token = std::move(tokens.device_token);
+  if (!tokens.refresh_token.empty()) state_.refresh_token = std::move(tokens.refresh_token);
+  if (!tokens.account_id.empty()) state_.account_id = std::move(tokens.account_id);
+  if (state_.account_id.empty()) state_.account_id = settings_.account_id;
+  save();
+  if (activation) log::info("oisp: device {} {} in account {}; its tokens are kept in {}", state_.device_id, how, state_.account_id, state_path_);
+  done(grant_for(state_.device_token));
+}
+
+void Endpoint::refresh(Callback done) {
+  call("PUT", "/v1/api/auth/refresh", refresh_body(state_.refresh_token), &state_.device_token,
+       [this, done](Expected<net::HttpResponse> r) {
+         if (!r) return done(fail(r.error()));
+         if (!success(r->status)) {
+           const ServerError e = server_error(*r);
+           if (r->status == 401 || r->status == 403 || e.code == kRefreshRefused || (r->status >= 400 && r->status < 500)) {
+             return done(fail(ErrorKind::auth_rejected, "OISP refused the device's refresh token (" + describe(e) + ")"));
+           }
+           return done(fail(refusal(*r, "the token refresh", "")));
+         }
+         auto tokens = parse_refresh(*r);
+         if (!tokens) return done(fail(tokens.error()));
+         keep(std::move(*tokens), done, "refreshed");
+       });
+}
+
+void Endpoint::forget_refresh() {
+  state_.refresh_token = Secret();
+  save();
+}
+
+// ---- events ---------------------------------------------------------------------
+
+uplink::BatchLimits Endpoint::limits() const {
+  uplink::BatchLimits l;
+  l.max_events = kMaxItems;
+  l.max_items = kMaxItems;
+  l.max_bytes = kMaxBody;
+  l.max_batches_in_flight = 4;
+  l.min_interval = Duration(3'600'000 / std::max<std::uint64_t>(1, settings_.max_requests_per_hour));
+  return l;
+}
+
+uplink::EventCost Endpoint::cost(const uplink::OutgoingEvent& event) {
+  std::size_t items = member_count(event.attributes_json);
+  if (auto it = stored_.find(event.seq); it != stored_.end()) items -= std::min(items, it->second.size());
+  return {items, event.attributes_json.size() + items * (kItemOverhead + event.actor_json->size())};
+}
+
+void Endpoint::send(const std::vector<const uplink::OutgoingEvent*>& events, std::function<void(BatchResult)> done) {
+  auto d = std::make_shared<Delivery>();
+  d->events = events;
+  d->done = std::move(done);
+  register_components(std::move(d));
+}
+
+// Every attribute of the batch needs its component on the server, once:
+// registered one per request (it happens once per attribute name, ever).
+void Endpoint::register_components(std::shared_ptr<Delivery> d) {
+  std::optional<ComponentSpec> next;
+  for (const auto* e : d->events) {
+    auto doc = json::parse_untrusted(e->attributes_json, {1 << 20, 8});
+    if (!doc || !doc->IsObject()) continue;
+    for (auto it = doc->MemberBegin(); it != doc->MemberEnd() && !next; ++it) {
+      const std::string name = it->name.GetString();
+      if (state_.components.count(name) > 0 || d->unusable.count(name) > 0) continue;
+      auto type = settings_.components.find(name);
+      next = ComponentSpec{random_uuid(deps_.random), name,
+                           type != settings_.components.end() ? type->second : settings_.default_component_type};
+    }
+    if (next) break;
+  }
+  if (!next) return post_data(std::move(d));
+  const ComponentSpec c = *next;
+  log::info("oisp: registering component '{}' ({}) of device {}", c.name, c.type, settings_.device_id);
+  call("POST", "/v1/api/devices/" + settings_.device_id + "/components", components_body({c}), &state_.device_token,
+       [this, d, c](Expected<net::HttpResponse> r) {
+         if (!r) return finish(d, BatchResult::retry(r.error()));
+         if (r->status == 401) {
+           BatchResult result = BatchResult::retry(make_error(ErrorKind::auth_rejected, "OISP refused the device token (HTTP 401)"));
+           result.credential_refused = true;
+           return finish(d, std::move(result));
+         }
+         if (success(r->status)) {
+           state_.components[c.name] = c.cid;
+           save();
+           return register_components(d);
+         }
+         if (r->status == 409) return recover_component(d, c);  // there already: a lost answer, or lost state
+         if (r->status >= 500 || r->status == 429) {
+           return finish(d, BatchResult::retry(refusal(*r, "the registration of component '" + c.name + "'", "")));
+         }
+         const ServerError e = server_error(*r);
+         d->unusable[c.name] = e.code == 1511 ? "OISP's catalog has no component type '" + c.type + "' for attribute '" + c.name +
+                                                    "' (" + describe(e) + "); create the type in the account's catalog or "
+                                                    "change oisp.components"
+                                              : "OISP refused component '" + c.name + "' of type '" + c.type + "' (" + describe(e) + ")";
+         log::warn("oisp: {}", d->unusable[c.name]);
+         register_components(d);
+       });
+}
+
+// 409: the name exists on the device; its cid is what the server lists.
+void Endpoint::recover_component(std::shared_ptr<Delivery> d, ComponentSpec wanted) {
+  call("GET", "/v1/api/devices/" + settings_.device_id, {}, &state_.device_token, [this, d, wanted](Expected<net::HttpResponse> r) {
+    if (!r) return finish(d, BatchResult::retry(r.error()));
+    if (!success(r->status)) return finish(d, BatchResult::retry(refusal(*r, "the device's components", "")));
+    auto known = parse_device_components(*r);
+    if (!known) return finish(d, BatchResult::retry(known.error()));
+    auto it = known->find(wanted.name);
+    if (it == known->end()) {
+      return finish(d, BatchResult::retry(make_error(ErrorKind::server, "OISP says component '" + wanted.name +
+                                                                            "' exists but does not list it")));
+    }
+    state_.components[wanted.name] = it->second;
+    save();
+    register_components(d);
+  });
+}
+
+void Endpoint::post_data(std::shared_ptr<Delivery> d) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  const std::int64_t now = deps_.clock.now_ms();
+  w.StartObject();
+  w.Key("accountId");
+  w.String(state_.account_id.c_str(), static_cast<rapidjson::SizeType>(state_.account_id.size()));
+  w.Key("on");
+  w.Int64(now);
+  w.Key("data");
+  w.StartArray();
+  std::size_t items = 0;
+  d->posted.clear();
+  for (std::size_t i = 0; i < d->events.size(); ++i) {
+    const auto* e = d->events[i];
+    auto doc = json::parse_untrusted(e->attributes_json, {1 << 20, 8});
+    if (!doc || !doc->IsObject() || !usable(d->unusable, *doc)) continue;
+    d->posted.push_back(i);
+    const auto stored = stored_.find(e->seq);
+    for (auto it = doc->MemberBegin(); it != doc->MemberEnd(); ++it) {
+      const std::string name = it->name.GetString();
+      if (stored != stored_.end() && stored->second.count(name) > 0) continue;  // went with an earlier, partial batch
+      w.StartObject();
+      w.Key("componentId");
+      const std::string& cid = state_.components[name];
+      w.String(cid.c_str(), static_cast<rapidjson::SizeType>(cid.size()));
+      w.Key("on");
+      w.Int64(e->accepted_ms != 0 ? e->accepted_ms : now);
+      w.Key("value");
+      it->value.Accept(w);
+      if (*e->actor_json != "{}") {
+        w.Key("attributes");
+        w.RawValue(e->actor_json->data(), e->actor_json->size(), rapidjson::kObjectType);
+      }
+      w.EndObject();
+      ++items;
+    }
+  }
+  w.EndArray();
+  w.EndObject();
+  if (items == 0) return finish(d, BatchResult::delivered());  // nothing left: it went in an earlier, partial batch
+  call("POST", "/v1/api/data/" + settings_.device_id, std::string(b.GetString(), b.GetSize()), &state_.device_token,
+       [this, d](Expected<net::HttpResponse> r) {
+         if (!r) return finish(d, BatchResult::retry(r.error()));
+         on_data_answer(d, *r);
+       });
+}
+
+void Endpoint::on_data_answer(std::shared_ptr<Delivery> d, const net::HttpResponse& r) {
+  const auto pause = rate_limit_pause(r);
+  if (r.status == 201 || r.status == 200) {
+    BatchResult result = BatchResult::delivered();
+    result.pause = pause;  // the allowance is spent: wait for its reset
+    return finish(d, std::move(result));
+  }
+  const ServerError e = server_error(r);
+  if (r.status == 429) {
+    BatchResult result = BatchResult::retry(make_error(ErrorKind::server, "OISP's rate limit (" + describe(e) + ")"));
+    result.pause = pause;
+    return finish(d, std::move(result));
+  }
+  if (r.status == 401) {
+    BatchResult result = BatchResult::retry(make_error(ErrorKind::auth_rejected, "OISP refused the device token (HTTP 401)"));
+    result.credential_refused = true;
+    return finish(d, std::move(result));
+  }
+  if (r.status == 404 && e.code == 6402) {
+    // Part was stored: the components listed. Never resend the batch whole.
+    if (auto cids = stored_components(e.errors)) return settle_partial(d, std::move(*cids));
+    return call("GET", "/v1/api/devices/" + settings_.device_id, {}, &state_.device_token, [this, d](Expected<net::HttpResponse> g) {
+      auto known = g && success(g->status) ? parse_device_components(*g) : Expected<std::map<std::string, std::string>>(
+                                                                               fail(ErrorKind::server, "no component list"));
+      std::vector<std::string> registered;
+      if (known) {
+        for (const auto& [name, cid] : *known) registered.push_back(cid);
+      }
+      settle_partial(d, std::move(registered));
+    });
+  }
+  if (r.status == 404 && (e.code == 1412 || e.code == 5404 || e.code == 1404)) {
+    state_.components.clear();  // the server knows none of ours: register them again
+    save();
+    return finish(d, BatchResult::retry(make_error(ErrorKind::server, "OISP knows none of the device's components (" + describe(e) +
+                                                                          "); registering them again")));
+  }
+  if (r.status == 429 || r.status >= 500) {
+    Error busy = make_error(ErrorKind::server, "OISP did not store the data (" + describe(e) + ")");
+    if (r.retry_after) busy.retry_after = net::parse_retry_after(*r.retry_after);
+    return finish(d, BatchResult::retry(std::move(busy)));
+  }
+  BatchResult result;  // 400 6400 and the like: nothing of it was stored
+  result.refused_whole = true;
+  result.all.reason = "OISP refused the data (" + describe(e) + (e.errors.empty() ? "" : ": " + e.errors.substr(0, 200)) + ")";
+  finish(d, std::move(result));
+}
+
+// The items of the components listed were stored; the others are sent again
+// (their components registered anew), alone: nothing is stored twice.
+void Endpoint::settle_partial(std::shared_ptr<Delivery> d, std::vector<std::string> stored_cids) {
+  const std::set<std::string> stored(stored_cids.begin(), stored_cids.end());
+  BatchResult result;
+  result.error = make_error(ErrorKind::server, "OISP stored only part of a batch (6402); the rest goes again");
+  bool forgot = false;
+  for (std::size_t index : d->posted) {
+    const auto* e = d->events[index];
+    auto doc = json::parse_untrusted(e->attributes_json, {1 << 20, 8});
+    EventOutcome outcome;
+    for (auto it = doc && doc->IsObject() ? doc->MemberBegin() : rapidjson::Value::ConstMemberIterator();
+         doc && doc->IsObject() && it != doc->MemberEnd(); ++it) {
+      const std::string name = it->name.GetString();
+      auto cid = state_.components.find(name);
+      if (cid != state_.components.end() && stored.count(cid->second) > 0) {
+        stored_[e->seq].insert(name);
+      } else if (stored_[e->seq].count(name) == 0) {
+        outcome.kind = EventOutcome::Kind::retry;
+        if (cid != state_.components.end()) {
+          state_.components.erase(cid);
+          forgot = true;
+        }
+      }
+    }
+    result.outcomes.push_back(outcome);
+  }
+  if (forgot) save();
+  finish(d, std::move(result));
+}
+
+// One outcome per event of the batch: the posted ones as the server answered,
+// the ones with an unusable attribute rejected.
+void Endpoint::finish(std::shared_ptr<Delivery> d, BatchResult result) {
+  if (!d->unusable.empty()) {
+    std::vector<EventOutcome> outcomes(d->events.size());
+    std::vector<bool> posted(d->events.size(), false);
+    for (std::size_t k = 0; k < d->posted.size(); ++k) {
+      posted[d->posted[k]] = true;
+      outcomes[d->posted[k]] = result.outcomes.empty() ? result.all : result.outcomes[k];
+    }
+    for (std::size_t i = 0; i < d->events.size(); ++i) {
+      if (posted[i]) continue;
+      auto doc = json::parse_untrusted(d->events[i]->attributes_json, {1 << 20, 8});
+      for (auto it = doc->MemberBegin(); it != doc->MemberEnd(); ++it) {
+        if (auto why = d->unusable.find(it->name.GetString()); why != d->unusable.end()) {
+          outcomes[i] = {EventOutcome::Kind::rejected, why->second};
+        }
+      }
+    }
+    result.outcomes = std::move(outcomes);
+    result.refused_whole = false;  // the bad ones are known: no need to look for them
+  }
+  for (std::size_t i = 0; i < d->events.size(); ++i) {
+    const auto& o = result.outcomes.empty() ? result.all : result.outcomes[i];
+    if (o.kind != EventOutcome::Kind::retry) stored_.erase(d->events[i]->seq);
+  }
+  auto done = std::move(d->done);
+  done(std::move(result));
+}
+
+}  // namespace mf::oisp
