@@ -8,6 +8,9 @@
 #include <boost/beast/ssl.hpp>
 
 #include <cctype>
+#include <map>
+#include <optional>
+#include <vector>
 
 #include "agent/common/units.hpp"
 
@@ -31,24 +34,101 @@ Error transport_error(const beast::error_code& ec, const Url& url, std::string_v
                                             ec.message() + hint);
 }
 
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using PlainStream = beast::tcp_stream;
+
+// A connection that may outlive its request: the stream and its read buffer.
+template <class Stream>
+struct Kept {
+  template <class... Args>
+  explicit Kept(Args&&... args) : stream(std::forward<Args>(args)...) {}
+  Stream stream;
+  beast::flat_buffer buffer;
+  TimePoint idle_since{};
+};
+
+template <class Stream>
+using KeptList = std::vector<std::shared_ptr<Kept<Stream>>>;
+
+}  // namespace
+
+struct HttpClient::Pool {
+  std::map<std::string, KeptList<TlsStream>> tls;
+  std::map<std::string, KeptList<PlainStream>> plain;
+  std::uint64_t opened = 0;
+  std::uint64_t reused = 0;
+
+  template <class Stream>
+  std::map<std::string, KeptList<Stream>>& of() {
+    if constexpr (std::is_same_v<Stream, TlsStream>) return tls;
+    else return plain;
+  }
+
+  // The freshest idle connection, if one is young enough to trust.
+  template <class Stream>
+  std::shared_ptr<Kept<Stream>> take(const std::string& key, Duration max_idle) {
+    auto& list = of<Stream>()[key];
+    while (!list.empty()) {
+      auto conn = std::move(list.back());
+      list.pop_back();
+      if (Clock::now() - conn->idle_since < max_idle) return conn;
+    }
+    return nullptr;
+  }
+
+  template <class Stream>
+  void give_back(const std::string& key, std::shared_ptr<Kept<Stream>> conn, std::size_t max) {
+    auto& list = of<Stream>()[key];
+    conn->idle_since = Clock::now();
+    list.push_back(std::move(conn));
+    if (list.size() > max) list.erase(list.begin());  // the oldest goes
+  }
+};
+
+namespace {
+
+std::string pool_key(const Url& url) { return url.scheme + "://" + url.host_for_header(); }
+
 // The stages of one request; Stream is beast::tcp_stream or an ssl_stream over it.
 template <class Stream>
 class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
  public:
-  template <class... StreamArgs>
-  Exchange(boost::asio::io_context& io, HttpRequest request, HttpOptions options, HttpClient::Callback callback,
-           StreamArgs&&... stream_args)
-      : resolver_(io),
+  Exchange(boost::asio::io_context& io, TlsContext tls, std::weak_ptr<HttpClient::Pool> pool, HttpRequest request,
+           HttpOptions options, HttpClient::Callback callback)
+      : io_(io),
+        tls_(std::move(tls)),
+        pool_(std::move(pool)),
+        resolver_(io),
         resolve_timer_(io),
-        stream_(std::forward<StreamArgs>(stream_args)...),
         request_(std::move(request)),
+        key_(pool_key(request_.url)),
         options_(options),
         callback_(std::move(callback)) {}
 
   void start() {
-    if constexpr (kSecure) {
-      if (auto ok = prepare_tls_session(stream_.native_handle(), request_.url.host); !ok) return finish(fail(ok.error()));
+    if (auto pool = pool_.lock()) conn_ = pool->template take<Stream>(key_, options_.max_idle);
+    if (conn_) {
+      reused_ = true;
+      if (auto pool = pool_.lock()) ++pool->reused;
+      return send();
     }
+    open();
+  }
+
+ private:
+  static constexpr bool kSecure = std::is_same_v<Stream, TlsStream>;
+
+  Stream& stream() { return conn_->stream; }
+
+  void open() {
+    reused_ = false;
+    if constexpr (kSecure) {
+      conn_ = std::make_shared<Kept<Stream>>(io_, *tls_);
+      if (auto ok = prepare_tls_session(stream().native_handle(), request_.url.host); !ok) return finish(fail(ok.error()));
+    } else {
+      conn_ = std::make_shared<Kept<Stream>>(io_);
+    }
+    if (auto pool = pool_.lock()) ++pool->opened;
     resolve_timer_.expires_after(options_.connect_timeout);
     resolve_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (!ec) self->resolver_.cancel();
@@ -59,25 +139,24 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
                             });
   }
 
- private:
-  static constexpr bool kSecure = !std::is_same_v<Stream, beast::tcp_stream>;
-
   void on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
     resolve_timer_.cancel();
     if (ec) {
       if (ec == boost::asio::error::operation_aborted) return fail_stage(beast::error::timeout, "resolving the host", options_.connect_timeout);
       return finish(fail(ErrorKind::network, "cannot resolve host '" + request_.url.host + "': " + ec.message()));
     }
-    beast::get_lowest_layer(stream_).expires_after(options_.connect_timeout);
-    beast::get_lowest_layer(stream_).async_connect(
+    beast::get_lowest_layer(stream()).expires_after(options_.connect_timeout);
+    beast::get_lowest_layer(stream()).async_connect(
         results, [self = this->shared_from_this()](beast::error_code e, const tcp::endpoint&) { self->on_connect(e); });
   }
 
   void on_connect(beast::error_code ec) {
     if (ec) return fail_stage(ec, "connecting", options_.connect_timeout);
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream()).socket().set_option(tcp::no_delay(true), ignored);
     if constexpr (kSecure) {
-      stream_.async_handshake(boost::asio::ssl::stream_base::client,
-                              [self = this->shared_from_this()](beast::error_code e) { self->on_handshake(e); });
+      stream().async_handshake(boost::asio::ssl::stream_base::client,
+                               [self = this->shared_from_this()](beast::error_code e) { self->on_handshake(e); });
     } else {
       send();
     }
@@ -86,7 +165,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   void on_handshake(beast::error_code ec) {
     if constexpr (kSecure) {
       if (ec) {
-        std::string why = describe_verify_failure(stream_.native_handle());
+        std::string why = describe_verify_failure(stream().native_handle());
         if (why.empty()) {
           if (ec == beast::error::timeout) return fail_stage(ec, "doing the TLS handshake", options_.connect_timeout);
           why = "TLS handshake with " + endpoint_name(request_.url) + " failed: " + ec.message();
@@ -98,42 +177,56 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   }
 
   void send() {
+    wire_request_ = {};
     auto& req = wire_request_;
     req.method_string(request_.method);
     req.target(request_.url.target);
     req.version(11);
     req.set(http::field::host, request_.url.host_for_header());
     req.set(http::field::user_agent, "manufactory-agent/" MF_VERSION);
-    req.set(http::field::connection, "close");
     for (const auto& [name, value] : request_.headers) req.set(name, value);
     if (!request_.body.empty() || request_.method == "POST") {
       req.set(http::field::content_type, "application/json");
       req.body() = request_.body;
     }
+    req.keep_alive(true);
     req.prepare_payload();
-    beast::get_lowest_layer(stream_).expires_after(options_.request_timeout);
-    http::async_write(stream_, req, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->fail_stage(ec, "sending the request", self->options_.request_timeout);
+    beast::get_lowest_layer(stream()).expires_after(options_.request_timeout);
+    http::async_write(stream(), req, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->on_lost(ec, "sending the request");
       self->receive();
     });
   }
 
   void receive() {
-    parser_.body_limit(options_.max_body_bytes);
-    parser_.header_limit(16 * 1024);
-    http::async_read(stream_, buffer_, parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      self->on_read(ec);
+    parser_.emplace();
+    parser_->body_limit(options_.max_body_bytes);
+    parser_->header_limit(16 * 1024);
+    http::async_read(stream(), conn_->buffer, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->on_read(ec, n);
     });
   }
 
-  void on_read(beast::error_code ec) {
+  // A kept-alive connection the server closed while it was idle: once more, on a fresh one.
+  void on_lost(beast::error_code ec, std::string_view stage) {
+    if (reused_ && (ec == http::error::end_of_stream || ec == boost::asio::error::connection_reset ||
+                    ec == boost::asio::error::broken_pipe || ec == boost::asio::error::eof ||
+                    ec == boost::asio::ssl::error::stream_truncated)) {
+      conn_.reset();
+      return open();
+    }
+    fail_stage(ec, stage, options_.request_timeout);
+  }
+
+  void on_read(beast::error_code ec, std::size_t bytes) {
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
       return finish(fail(ErrorKind::server, "the response from " + endpoint_name(request_.url) + " is larger than " +
                                                 format_size(options_.max_body_bytes) + " (collector.max_response_bytes) or has more than 16KiB of headers; is this the "
                                                 "Manufactory collector?"));
     }
+    if (ec && bytes == 0) return on_lost(ec, "reading the response");
     if (ec && ec != http::error::end_of_stream) return fail_stage(ec, "reading the response", options_.request_timeout);
-    auto& res = parser_.get();
+    auto& res = parser_->get();
     HttpResponse out;
     out.status = static_cast<int>(res.result_int());
     out.body = std::move(res.body());
@@ -143,8 +236,14 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       out.headers.emplace_back(std::move(name), std::string(field.value()));
     }
-    beast::error_code ignored;
-    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    const bool keep = !ec && res.keep_alive() && parser_->is_done();
+    beast::get_lowest_layer(stream()).expires_never();
+    if (auto pool = pool_.lock(); keep && pool) {
+      pool->give_back<Stream>(key_, std::move(conn_), options_.max_idle_per_host);
+    } else {
+      beast::error_code ignored;
+      beast::get_lowest_layer(stream()).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    }
     finish(std::move(out));
   }
 
@@ -156,38 +255,44 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     if (!callback_) return;
     auto cb = std::move(callback_);
     callback_ = nullptr;
-    beast::get_lowest_layer(stream_).expires_never();
+    if (conn_) beast::get_lowest_layer(stream()).expires_never();
     cb(std::move(result));
   }
 
+  boost::asio::io_context& io_;
+  TlsContext tls_;
+  std::weak_ptr<HttpClient::Pool> pool_;
   tcp::resolver resolver_;
   boost::asio::steady_timer resolve_timer_;
-  Stream stream_;
+  std::shared_ptr<Kept<Stream>> conn_;
   HttpRequest request_;
+  std::string key_;
   HttpOptions options_;
   HttpClient::Callback callback_;
   http::request<http::string_body> wire_request_;
-  http::response_parser<http::string_body> parser_;
-  beast::flat_buffer buffer_;
+  std::optional<http::response_parser<http::string_body>> parser_;
+  bool reused_ = false;
 };
 
 }  // namespace
 
 HttpClient::HttpClient(boost::asio::io_context& io, TlsContext tls, HttpOptions options)
-    : io_(io), tls_(std::move(tls)), options_(options) {}
+    : io_(io), tls_(std::move(tls)), options_(options), pool_(std::make_shared<Pool>()) {}
+
+HttpClient::~HttpClient() = default;
 
 void HttpClient::request(HttpRequest request, Callback callback) {
   if (request.url.secure()) {
     if (!tls_) {
       return callback(fail(ErrorKind::internal, "HTTPS requested but no TLS context was configured"));
     }
-    auto exchange = std::make_shared<Exchange<beast::ssl_stream<beast::tcp_stream>>>(io_, std::move(request), options_,
-                                                                                      std::move(callback), io_, *tls_);
-    exchange->start();
+    std::make_shared<Exchange<TlsStream>>(io_, tls_, pool_, std::move(request), options_, std::move(callback))->start();
   } else {
-    auto exchange = std::make_shared<Exchange<beast::tcp_stream>>(io_, std::move(request), options_, std::move(callback), io_);
-    exchange->start();
+    std::make_shared<Exchange<PlainStream>>(io_, tls_, pool_, std::move(request), options_, std::move(callback))->start();
   }
 }
+
+std::uint64_t HttpClient::connections_opened() const { return pool_->opened; }
+std::uint64_t HttpClient::connections_reused() const { return pool_->reused; }
 
 }  // namespace mf::net

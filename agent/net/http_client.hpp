@@ -1,6 +1,10 @@
 #pragma once
-// One HTTP(S) request at a time per call, on the shared io_context, with a
-// deadline on every stage. Beast stays inside http_client.cpp.
+// HTTP(S) requests on the shared io_context, with a deadline on every stage.
+// Connections are kept alive and reused (per scheme, host and port, a few
+// idle ones for a few seconds): a batch platform writes many requests, and a
+// TLS handshake per request costs a gateway far more than the request. A
+// reused connection that fails before any answer (the server closed it while
+// idle) is retried once on a fresh one. Beast stays inside http_client.cpp.
 #include <boost/asio/io_context.hpp>
 
 #include <functional>
@@ -43,6 +47,8 @@ struct HttpOptions {
   Duration connect_timeout{10'000};  // resolve + connect + TLS handshake
   Duration request_timeout{15'000};  // write + read of the whole response
   std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_idle_per_host = 8;  // kept-alive connections waiting for the next request
+  Duration max_idle{4'000};           // an idle connection older than this is not reused (servers close them: Node at 5 s)
 };
 
 class HttpClient {
@@ -50,15 +56,23 @@ class HttpClient {
   using Callback = std::function<void(Expected<HttpResponse>)>;
 
   HttpClient(boost::asio::io_context& io, TlsContext tls, HttpOptions options);
+  ~HttpClient();
 
   // The callback runs exactly once, on the io_context. An HTTP status of any
   // value is a response; only transport failures are errors.
   void request(HttpRequest request, Callback callback);
 
+  // Connections opened, and requests that went on a kept-alive one (tests, benchmarks).
+  std::uint64_t connections_opened() const;
+  std::uint64_t connections_reused() const;
+
+  struct Pool;  // idle connections, per scheme, host and port
+
  private:
   boost::asio::io_context& io_;
   TlsContext tls_;
   HttpOptions options_;
+  std::shared_ptr<Pool> pool_;
 };
 
 }  // namespace mf::net

@@ -1,6 +1,7 @@
 #include "agent/platforms/platform.hpp"
 
 #include "agent/platforms/manufactory/platform.hpp"
+#include "agent/platforms/mobiusflow/platform.hpp"
 #include "agent/platforms/oisp/platform.hpp"
 #include "agent/platforms/sama/platform.hpp"
 #include "agent/uplink/batch_link.hpp"
@@ -26,7 +27,7 @@ std::unique_ptr<Platform> make_platform(const Config& config, PlatformDeps deps)
     case mf::Platform::manufactory: return manufactory::make_platform(config, deps);
     case mf::Platform::sama: return sama::make_platform(config, deps);
     case mf::Platform::oisp: return oisp::make_platform(config, deps);
-    case mf::Platform::mobiusflow: break;
+    case mf::Platform::mobiusflow: return mobiusflow::make_platform(config, deps);
   }
   return nullptr;
 }

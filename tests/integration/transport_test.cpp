@@ -81,3 +81,41 @@ TEST(Plain, LoopbackCollectorsMayUseHttpAndWs) {
 
 }  // namespace
 }  // namespace mf::test
+
+#include <boost/asio/io_context.hpp>
+
+#include "agent/net/http_client.hpp"
+
+namespace mf::test {
+namespace {
+
+// Requests to one host share a kept-alive TLS connection, still verified.
+TEST(HttpKeepAlive, RequestsToOneHostShareAVerifiedConnection) {
+  MockCollector mock({"--platform", "mobiusflow", "--quiet"});
+  boost::asio::io_context io;
+  auto tls = net::make_client_tls_context({cert_path("ca.pem"), false});
+  ASSERT_TRUE(tls);
+  net::HttpClient http(io, *tls, {});
+  int answered = 0;
+  std::function<void()> next = [&] {
+    net::HttpRequest r;
+    r.method = "POST";
+    r.url = *net::parse_url(mock.url() + "/api/v1/auth/login");
+    r.url.target = "/api/v1/auth/login";
+    r.body = R"({"username":"gateway_01","password":"test-password"})";
+    http.request(std::move(r), [&](Expected<net::HttpResponse> res) {
+      ASSERT_TRUE(res) << res.error().message;
+      EXPECT_EQ(res->status, 200);
+      if (++answered < 5) next();
+    });
+  };
+  next();
+  io.run();
+  EXPECT_EQ(answered, 5);
+  EXPECT_EQ(http.connections_opened(), 1u);
+  EXPECT_EQ(http.connections_reused(), 4u);
+  EXPECT_EQ(mock.counter("logins"), 5u);
+}
+
+}  // namespace
+}  // namespace mf::test

@@ -55,6 +55,18 @@ std::string MockCollector::agent_yaml() const {
            "collector:\n"
            "  url: " + url() + "\n" + ca;
   }
+  if (platform_ == "mobiusflow") {
+    return "platform: mobiusflow\n"
+           "mobiusflow:\n"
+           "  username: " + mock_arg(args_, "--user", "gateway_01") + "\n"
+           "  password: " + mock_arg(args_, "--password", "test-password") + "\n"
+           "  resources:\n"
+           "    sequence: 000001/020/0010/0001/40\n"
+           "    temperature: 000001/020/0010/0001/41\n"
+           "    humidity: 000002/020/0010/0001/40\n"
+           "collector:\n"
+           "  url: " + url() + "\n" + ca;
+  }
   if (platform_ == "oisp") {
     const std::string code = mock_arg(args_, "--activation-code", "");
     return "platform: oisp\n"

@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "tools/mock-collector/manufactory/collector.hpp"
+#include "tools/mock-collector/mobiusflow/mobius_service.hpp"
 #include "tools/mock-collector/oisp/oisp_service.hpp"
 #include "tools/mock-collector/sama/sama_service.hpp"
 #include "tools/mock-collector/server.hpp"
@@ -30,9 +31,8 @@ std::unique_ptr<mock::Service> make_service(const mock::Options& options) {
     case mock::Options::Platform::manufactory: return std::make_unique<mock::manufactory::Collector>(options);
     case mock::Options::Platform::sama: return std::make_unique<mock::sama::SamaService>(options);
     case mock::Options::Platform::oisp: return std::make_unique<mock::oisp::OispService>(options);
-    case mock::Options::Platform::mobiusflow: break;
+    case mock::Options::Platform::mobiusflow: return std::make_unique<mock::mobiusflow::MobiusService>(options);
   }
-  std::fprintf(stderr, "mock-collector: --platform %s is not here yet\n", mock::to_string(options.platform));
   std::exit(2);
 }
 

@@ -63,6 +63,10 @@ const char* const kUsage = R"(mock-collector: the agent's platforms for tests, d
   --seq-component NAME   the component whose values are the events' seq in the stats (default sequence)
   --kill-components N    store the first N component registrations and drop the connection (lost answers)
   --forget-component NAME --forget-after N   after N data requests, the device loses that component
+ mobiusflow only:
+  --point HID/SID/PID/INS/RID   a resource that exists (repeatable); none given: every well-formed one
+  --unauthorized-every N answer every N-th write 401 though its token is valid, applying nothing
+  (--kill-every and --fail-every count writes; --refuse-refresh-every refreshes)
 )";
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -170,6 +174,8 @@ Options parse_options(const std::vector<std::string>& args) {
     else if (flag == "--kill-components") o.kill_components = to_number(flag, v);
     else if (flag == "--forget-component") o.forget_component = v;
     else if (flag == "--forget-after") o.forget_after = to_number(flag, v);
+    else if (flag == "--point") o.points.push_back(v);
+    else if (flag == "--unauthorized-every") o.unauthorized_every = to_number(flag, v);
     else usage_error("unknown option " + flag);
   }
   if (!o.plain && (o.cert_file.empty() || o.key_file.empty())) usage_error("give --cert and --key, or --plain");

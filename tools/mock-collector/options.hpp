@@ -55,6 +55,9 @@ struct Options {
   std::uint64_t kill_components = 0;         // the first N component registrations: stored, the answer lost
   std::string forget_component;              // after forget_after data requests the device loses this one
   std::uint64_t forget_after = 0;
+  // MobiusFlow
+  std::vector<std::string> points;           // resources that exist (HID/SID/PID/INS/RID); none given: any
+  std::uint64_t unauthorized_every = 0;      // answer every N-th write 401 though its token is valid (not applied)
   enum class Hostile { none, non_json_reply, unknown_reply, unsolicited_reply, huge_frame, no_greeting, silent_tcp, tls10,
                        huge_response, huge_headers };
   Hostile hostile = Hostile::none;

@@ -1,0 +1,216 @@
+#include "agent/platforms/mobiusflow/endpoint.hpp"
+
+#include "agent/auth/jwt.hpp"
+#include "agent/common/json.hpp"
+#include "agent/common/log.hpp"
+#include "agent/net/http_headers.hpp"
+
+namespace mf::mobiusflow {
+namespace {
+
+using uplink::BatchResult;
+using uplink::EventOutcome;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+constexpr std::size_t kMaxQuoted = 200;
+constexpr std::size_t kWritesInFlight = 8;
+
+bool success(int status) { return status >= 200 && status < 300; }
+
+std::string quote(std::string_view body) {
+  std::string out;
+  for (char c : body.substr(0, kMaxQuoted)) out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
+  if (body.size() > kMaxQuoted) out += "...";
+  return out.empty() ? "no message" : out;
+}
+
+std::string credentials_body(const std::string& username, const Secret& password) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  w.Key("username");
+  w.String(username.c_str(), static_cast<rapidjson::SizeType>(username.size()));
+  w.Key("password");
+  w.String(password.reveal().c_str(), static_cast<rapidjson::SizeType>(password.reveal().size()));
+  w.EndObject();
+  return std::string(b.GetString(), b.GetSize());
+}
+
+}  // namespace
+
+struct Endpoint::Write {
+  std::uint64_t seq = 0;
+  std::size_t pending = 0;
+  std::function<void(BatchResult)> done;
+  EventOutcome outcome;  // the worst answer so far: rejected over retry over delivered
+  Error error;
+  bool credential_refused = false;
+};
+
+Endpoint::Endpoint(net::HttpClient& http, Scheduler& scheduler, const Settings& settings, const net::Url& base)
+    : http_(http), scheduler_(scheduler), settings_(settings), base_(base) {
+  for (const auto& [attribute, point] : settings_.resources) object_of_[attribute] = point.object();
+}
+
+// ---- the credential ----------------------------------------------------------------
+
+void Endpoint::login(Callback done) {
+  post_auth("/api/v1/auth/login", credentials_body(settings_.username, settings_.password), false, std::move(done));
+}
+
+bool Endpoint::can_refresh() const { return !refresh_token_.empty() && scheduler_.now() < refresh_expires_; }
+
+void Endpoint::refresh(Callback done) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  w.Key("refreshToken");
+  w.String(refresh_token_.reveal().c_str(), static_cast<rapidjson::SizeType>(refresh_token_.reveal().size()));
+  w.EndObject();
+  post_auth("/api/v1/auth/refresh", std::string(b.GetString(), b.GetSize()), true, std::move(done));
+}
+
+void Endpoint::post_auth(const std::string& path, std::string body, bool refreshing, Callback done) {
+  net::HttpRequest request;
+  request.method = "POST";
+  request.url = base_;
+  request.url.target = base_.join(path);
+  request.headers.emplace_back("Accept", "application/json");
+  if (refreshing) request.headers.emplace_back("Authorization", "Bearer " + token_.reveal());
+  request.body = std::move(body);
+  const TimePoint sent_at = scheduler_.now();
+  log::debug("mobiusflow: POST {}", request.url.target);
+  http_.request(std::move(request), [this, refreshing, sent_at, done = std::move(done)](Expected<net::HttpResponse> r) {
+    if (!r) return done(fail(r.error()));
+    if (r->status == 401 || r->status == 403) {
+      return done(fail(ErrorKind::auth_rejected,
+                       refreshing ? "the Engine API refused the refresh token (HTTP " + std::to_string(r->status) + ")"
+                                  : "the Engine API refused the login (HTTP " + std::to_string(r->status) + ": " + quote(r->body) +
+                                        "); check mobiusflow.username and the password"));
+    }
+    if (!success(r->status)) {
+      Error e = make_error(r->status >= 500 || r->status == 429 ? ErrorKind::server : ErrorKind::request_rejected,
+                           "the Engine API answered " + std::string(refreshing ? "the refresh" : "the login") + " with HTTP " +
+                               std::to_string(r->status) + ": " + quote(r->body));
+      if (r->retry_after) e.retry_after = net::parse_retry_after(*r->retry_after);
+      return done(fail(std::move(e)));
+    }
+    auto doc = json::parse_untrusted(r->body, {1 << 20, 8});
+    const char* token = doc && doc->IsObject() ? json::find_string(*doc, "token") : nullptr;
+    const char* next = doc && doc->IsObject() ? json::find_string(*doc, "refreshToken") : nullptr;
+    if (token == nullptr || *token == '\0') {
+      return done(fail(ErrorKind::server, "the Engine API's answer has no token; check collector.url points at it"));
+    }
+    token_ = Secret(token);
+    if (next != nullptr && *next != '\0') {  // the newest: a used one may be refused
+      refresh_token_ = Secret(next);
+      refresh_expires_ = sent_at + auth::jwt_lifetime(next).value_or(Duration(12 * 3'600'000));
+    }
+    if (auto lifetime = auth::jwt_lifetime(token)) return done(auth::Grant{*lifetime, "the JWT's exp - iat"});
+    done(auth::Grant{kDefaultTokenLifetime, "10 minutes, as documented: the JWT says nothing readable"});
+  });
+}
+
+// ---- writes -------------------------------------------------------------------------
+
+uplink::BatchLimits Endpoint::limits() const {
+  uplink::BatchLimits l;
+  l.max_events = 1;  // an event is its writes: one PATCH per object
+  l.max_items = SIZE_MAX;
+  l.max_bytes = SIZE_MAX;
+  l.max_batches_in_flight = kWritesInFlight;
+  return l;
+}
+
+uplink::EventCost Endpoint::cost(const uplink::OutgoingEvent& event) { return {1, event.attributes_json.size()}; }
+
+void Endpoint::order_keys(const uplink::OutgoingEvent& event, std::vector<std::uint64_t>& keys) {
+  auto doc = json::parse_untrusted(event.attributes_json, {1 << 20, 8});
+  if (!doc || !doc->IsObject()) return;
+  for (auto it = doc->MemberBegin(); it != doc->MemberEnd(); ++it) {
+    auto object = object_of_.find(it->name.GetString());
+    if (object != object_of_.end()) keys.push_back(std::hash<std::string>{}(object->second));
+  }
+}
+
+void Endpoint::send(const std::vector<const uplink::OutgoingEvent*>& events, std::function<void(BatchResult)> done) {
+  const uplink::OutgoingEvent& e = *events.front();
+  auto doc = json::parse_untrusted(e.attributes_json, {1 << 20, 8});
+  // object -> [{"r","p","v"}...], in the order of the event's attributes
+  std::map<std::string, std::string> bodies;
+  for (auto it = doc->MemberBegin(); it != doc->MemberEnd(); ++it) {
+    auto point = settings_.resources.find(it->name.GetString());
+    if (point == settings_.resources.end()) continue;  // left out at ingest; a config changed since
+    const std::string object = point->second.object();
+    if (written_[e.seq].count(object) > 0) continue;  // written by an earlier try
+    std::string& body = bodies[object];
+    rapidjson::StringBuffer b;
+    Writer w(b);
+    w.StartObject();
+    w.Key("r");
+    w.String(point->second.rid.c_str(), static_cast<rapidjson::SizeType>(point->second.rid.size()));
+    w.Key("p");
+    w.Int(settings_.priority);
+    w.Key("v");
+    it->value.Accept(w);  // the value keeps its JSON type
+    w.EndObject();
+    body += (body.empty() ? "[" : ",") + std::string(b.GetString(), b.GetSize());
+  }
+  auto write = std::make_shared<Write>();
+  write->seq = e.seq;
+  write->done = std::move(done);
+  write->pending = bodies.size();
+  if (bodies.empty()) {
+    written_.erase(e.seq);
+    auto finished = std::move(write->done);
+    return finished(BatchResult::delivered());
+  }
+  for (auto& [object, body] : bodies) {
+    net::HttpRequest request;
+    request.method = "PATCH";
+    request.url = base_;
+    request.url.target = base_.join("/api/v1/mobius/object/resource/" + object);
+    request.headers.emplace_back("Accept", "application/json");
+    request.headers.emplace_back("Authorization", "Bearer " + token_.reveal());
+    request.body = body + "]";
+    http_.request(std::move(request), [this, write, object = object](Expected<net::HttpResponse> r) {
+      on_written(write, object, std::move(r));
+    });
+  }
+}
+
+void Endpoint::on_written(std::shared_ptr<Write> w, const std::string& object, Expected<net::HttpResponse> r) {
+  const auto worse = [&w](EventOutcome::Kind kind, std::string why) {
+    if (static_cast<int>(kind) > static_cast<int>(EventOutcome::Kind::delivered) && w->outcome.kind != EventOutcome::Kind::rejected) {
+      w->outcome = {kind, why};
+    }
+  };
+  if (!r) {
+    worse(EventOutcome::Kind::retry, r.error().message);
+    w->error = r.error();
+  } else if (success(r->status)) {
+    written_[w->seq].insert(object);
+  } else if (r->status == 401) {
+    w->credential_refused = true;
+    worse(EventOutcome::Kind::retry, "HTTP 401");
+    w->error = make_error(ErrorKind::auth_rejected, "the Engine API refused the token (HTTP 401) on a write");
+  } else if (r->status >= 500 || r->status == 429) {
+    worse(EventOutcome::Kind::retry, "HTTP " + std::to_string(r->status));
+    w->error = make_error(ErrorKind::server, "the Engine API did not write object " + object + " (HTTP " + std::to_string(r->status) +
+                                                 ": " + quote(r->body) + ")");
+    if (r->retry_after) w->error.retry_after = net::parse_retry_after(*r->retry_after);
+  } else {
+    worse(EventOutcome::Kind::rejected, "the Engine API refused the write to object " + object + " (HTTP " +
+                                            std::to_string(r->status) + ": " + quote(r->body) + ")");
+  }
+  if (--w->pending > 0) return;
+  BatchResult result;
+  result.all = w->outcome;
+  result.error = w->error;
+  result.credential_refused = w->credential_refused && w->outcome.kind != EventOutcome::Kind::rejected;
+  if (result.all.kind != EventOutcome::Kind::retry) written_.erase(w->seq);
+  auto done = std::move(w->done);
+  done(std::move(result));
+}
+
+}  // namespace mf::mobiusflow

@@ -1,0 +1,63 @@
+#include "agent/platforms/mobiusflow/platform.hpp"
+
+#include "agent/platforms/mobiusflow/endpoint.hpp"
+
+namespace mf::mobiusflow {
+namespace {
+
+// No actors; every attribute needs a point (or is left out, counted, with
+// `unmapped: ignore`); a point holds one value.
+class MobiusPolicy final : public ingest::EventPolicy {
+ public:
+  explicit MobiusPolicy(const Settings& s) : settings_(s) {}
+  ingest::Actors actors() const override { return ingest::Actors::none; }
+
+  Status admit(const std::vector<ingest::AttributeInfo>& attributes, std::vector<std::string_view>& leave_out) const override {
+    for (const auto& a : attributes) {
+      const std::string name(a.name);
+      if (settings_.resources.count(name) == 0) {
+        if (settings_.unmapped == Unmapped::ignore) {
+          leave_out.push_back(a.name);
+          continue;
+        }
+        return fail(ErrorKind::invalid_input, "attribute '" + name + "' has no point: add it to mobiusflow.resources (e.g. `" +
+                                                  name + ": 000001/020/0010/0001/40`), or set mobiusflow.unmapped: ignore");
+      }
+      if (a.kind == ingest::ValueKind::object || a.kind == ingest::ValueKind::array) {
+        return fail(ErrorKind::invalid_input, "attribute '" + name + "' is not a single value: a point holds a number, a "
+                                                  "string, a boolean or null");
+      }
+    }
+    return {};
+  }
+
+ private:
+  const Settings& settings_;
+};
+
+class MobiusPlatform final : public platforms::Platform {
+ public:
+  MobiusPlatform(const Config& c, platforms::PlatformDeps deps)
+      : deps_(deps), settings_(c.mobiusflow), url_(c.collector.url), policy_(settings_) {}
+
+  std::string_view name() const override { return "mobiusflow"; }
+  bool link_per_actor() const override { return false; }
+  const ingest::EventPolicy& event_policy() const override { return policy_; }
+  std::unique_ptr<uplink::BatchEndpoint> batch_endpoint() override {
+    return std::make_unique<Endpoint>(deps_.http, deps_.scheduler, settings_, url_);
+  }
+
+ private:
+  platforms::PlatformDeps deps_;
+  Settings settings_;
+  net::Url url_;
+  MobiusPolicy policy_;
+};
+
+}  // namespace
+
+std::unique_ptr<platforms::Platform> make_platform(const Config& config, platforms::PlatformDeps deps) {
+  return std::make_unique<MobiusPlatform>(config, deps);
+}
+
+}  // namespace mf::mobiusflow
