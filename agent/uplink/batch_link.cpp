@@ -31,7 +31,19 @@ void BatchLink::add_actor(buffer::ActorId actor, const std::string& actor_json) 
 
 void BatchLink::on_buffered(buffer::ActorId actor) {
   if (in_ready_.insert(actor).second) ready_.push_back(actor);
-  pump();
+  pump_soon();
+}
+
+// Events arrive one by one from ingest; a batch is best built once the loop
+// has taken all that arrived together.
+void BatchLink::pump_soon() {
+  if (pump_posted_) return;
+  pump_posted_ = true;
+  deps_.scheduler.post([this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
+    pump_posted_ = false;
+    pump();
+  });
 }
 
 void BatchLink::start() {
@@ -110,17 +122,22 @@ void BatchLink::fill_window() {
   }
 }
 
+const std::vector<std::uint64_t>& BatchLink::keys_of(const OutgoingEvent& event) {
+  auto [it, fresh] = keys_of_.try_emplace(event.seq);
+  if (fresh) endpoint_->order_keys(event, it->second);
+  return it->second;
+}
+
 // The oldest unsent events whose keys are free, within the platform's limits.
 BatchLink::Batch BatchLink::next_batch() {
   Batch batch;
-  std::unordered_set<std::uint64_t> blocked;  // keys of events in flight, or held back behind one
+  blocked_scratch_.clear();  // keys held back behind an event that could not go
   std::size_t items = 0, bytes = 0;
-  window_.for_each_pending([&](const OutgoingEvent& event, Window::State state) {
-    keys_scratch_.clear();
-    endpoint_->order_keys(event, keys_scratch_);
-    const bool held = std::any_of(keys_scratch_.begin(), keys_scratch_.end(), [&](std::uint64_t k) { return blocked.count(k) > 0; });
-    if (state == Window::State::sent || held) {
-      blocked.insert(keys_scratch_.begin(), keys_scratch_.end());
+  const auto blocked = [this](std::uint64_t k) { return keys_in_flight_.count(k) > 0 || blocked_scratch_.count(k) > 0; };
+  window_.for_each_unsent([&](const OutgoingEvent& event) {
+    const auto& keys = keys_of(event);
+    if (std::any_of(keys.begin(), keys.end(), blocked)) {
+      blocked_scratch_.insert(keys.begin(), keys.end());
       return true;
     }
     const EventCost cost = endpoint_->cost(event);
@@ -129,6 +146,7 @@ BatchLink::Batch BatchLink::next_batch() {
     if (!fits && !batch.events.empty()) return false;  // full; what follows waits for the next one
     batch.seqs.push_back(event.seq);
     batch.events.push_back(&event);
+    batch.keys.insert(batch.keys.end(), keys.begin(), keys.end());
     items += cost.items;
     bytes += cost.bytes;
     return true;
@@ -141,19 +159,25 @@ void BatchLink::send(Batch batch) {
   ++deps_.counters.requests;
   last_start_ = deps_.scheduler.now();
   for (std::uint64_t seq : batch.seqs) window_.mark_sent(seq);
+  for (std::uint64_t k : batch.keys) ++keys_in_flight_[k];
   std::weak_ptr<bool> alive = alive_;
-  endpoint_->send(batch.events, [this, alive, seqs = std::move(batch.seqs)](BatchResult result) {
+  auto events = std::move(batch.events);
+  endpoint_->send(events, [this, alive, batch = std::move(batch)](BatchResult result) {
     if (alive.expired()) return;
-    on_result(seqs, std::move(result));
+    on_result(batch, std::move(result));
   });
 }
 
 void BatchLink::apply(std::uint64_t seq, const EventOutcome& outcome, bool& retried) {
   switch (outcome.kind) {
-    case EventOutcome::Kind::delivered: window_.confirm(seq, true); return;
+    case EventOutcome::Kind::delivered:
+      window_.confirm(seq, true);
+      keys_of_.erase(seq);
+      return;
     case EventOutcome::Kind::rejected:
       log::warn("{}: the platform rejected an event: {}", owner_, outcome.reason);
       window_.confirm(seq, false, outcome.reason);
+      keys_of_.erase(seq);
       return;
     case EventOutcome::Kind::retry:
       window_.unsend({seq});
@@ -162,8 +186,13 @@ void BatchLink::apply(std::uint64_t seq, const EventOutcome& outcome, bool& retr
   }
 }
 
-void BatchLink::on_result(const std::vector<std::uint64_t>& seqs, BatchResult result) {
+void BatchLink::on_result(const Batch& batch, BatchResult result) {
   --in_flight_;
+  for (std::uint64_t k : batch.keys) {
+    auto it = keys_in_flight_.find(k);
+    if (--it->second == 0) keys_in_flight_.erase(it);
+  }
+  const std::vector<std::uint64_t>& seqs = batch.seqs;
   if (result.credential_refused) {
     window_.unsend(seqs);
     if (!closing_) keeper_.invalidate(result.error.message);  // on_credential sends again
@@ -210,6 +239,7 @@ void BatchLink::finish_close_if_done() {
   if (!closing_ || in_flight_ > 0) return;
   closing_ = false;
   window_.give_back();
+  keys_of_.clear();
   listener_.on_link_closed(id_);
 }
 

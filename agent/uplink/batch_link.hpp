@@ -47,15 +47,18 @@ class BatchLink final : public Link, auth::CredentialListener {
   struct Batch {
     std::vector<std::uint64_t> seqs;
     std::vector<const OutgoingEvent*> events;
+    std::vector<std::uint64_t> keys;  // the events' order keys, repeats and all
   };
 
   void on_credential(bool renewal) override;
   void pump();
+  void pump_soon();
   void fill_window();
+  const std::vector<std::uint64_t>& keys_of(const OutgoingEvent& event);
   bool may_send();
   Batch next_batch();
   void send(Batch batch);
-  void on_result(const std::vector<std::uint64_t>& seqs, BatchResult result);
+  void on_result(const Batch& batch, BatchResult result);
   void apply(std::uint64_t seq, const EventOutcome& outcome, bool& retried);
   void wait(Duration delay, bool pause);
   void finish_close_if_done();
@@ -84,7 +87,11 @@ class BatchLink final : public Link, auth::CredentialListener {
   std::unique_ptr<Timer> wait_timer_;  // back-off or the server's rate limit
   std::unique_ptr<Timer> pace_timer_;  // the platform's min_interval between requests
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  std::vector<std::uint64_t> keys_scratch_;
+  bool pump_posted_ = false;
+  // Order keys of the events in flight (key -> events), and each leased event's keys, found once.
+  std::unordered_map<std::uint64_t, std::size_t> keys_in_flight_;
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> keys_of_;
+  std::unordered_set<std::uint64_t> blocked_scratch_;
 };
 
 }  // namespace mf::uplink

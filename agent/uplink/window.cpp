@@ -123,13 +123,6 @@ void Window::drop_done_front() {
   }
 }
 
-void Window::for_each_pending(const std::function<bool(const OutgoingEvent&, State)>& visit) const {
-  for (const Entry& e : entries_) {
-    if (e.state == State::done) continue;
-    if (!visit(e.event, e.state)) return;
-  }
-}
-
 void Window::give_back() {
   for (const auto& [actor, seqs] : per_actor_) buffer_.release_all(actor);
   per_actor_.clear();

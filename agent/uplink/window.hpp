@@ -52,8 +52,14 @@ class Window {
   // False when the window holds no such unconfirmed event.
   bool confirm(std::uint64_t seq, bool ok, const std::string& reason = {});
 
-  // Visits unconfirmed events in lease order; return false to stop.
-  void for_each_pending(const std::function<bool(const OutgoingEvent&, State)>& visit) const;
+  // Visits the events not yet sent, in lease order; return false to stop.
+  template <typename Visit>
+  void for_each_unsent(Visit&& visit) {
+    next_unsent();  // skips what was sent since
+    for (std::size_t i = next_unsent_ - base_; i < entries_.size(); ++i) {
+      if (entries_[i].state == State::unsent && !visit(entries_[i].event)) return;
+    }
+  }
   const OutgoingEvent* find(std::uint64_t seq) const;
   std::uint32_t sends(std::uint64_t seq) const;  // how often it was marked sent
 

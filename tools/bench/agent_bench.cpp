@@ -1,7 +1,7 @@
 // agent-bench: the agent end to end, against the mock collector over TLS on
 // loopback, next to the ceiling an ideal client reaches on the same collector.
 //
-//   agent-bench [--platform manufactory|sama] [--runs N] [--quick] [--json FILE]
+//   agent-bench [--platform manufactory|sama|oisp|mobiusflow] [--runs N] [--quick] [--json FILE]
 //
 // Scenarios (each run starts a fresh mock collector and, for the agent, a
 // fresh `manufactory-agent run`):
@@ -159,7 +159,7 @@ AgentRun run_agent(const Env& env, int actors, int events, std::size_t size) {
   {  // connected and idle: one event per actor, delivered
     const int fd = connect_unix(agent.ingest_socket());
     std::string warmup;
-    for (int a = 0; a < actors; ++a) warmup += ingest_line(a, -1, size, false) + "\n";
+    for (int a = 0; a < actors; ++a) warmup += ingest_line(env, a, -1, size, false) + "\n";
     auto reader = read_replies(fd, static_cast<std::uint64_t>(actors));
     write_all(fd, warmup);
     reader.join();
@@ -172,7 +172,7 @@ AgentRun run_agent(const Env& env, int actors, int events, std::size_t size) {
   }
   std::string lines;
   lines.reserve(static_cast<std::size_t>(events) * (size + 64));
-  for (int i = 0; i < events; ++i) lines += ingest_line(i % actors, i / actors, size, false) + "\n";
+  for (int i = 0; i < events; ++i) lines += ingest_line(env, i % actors, i / actors, size, false) + "\n";
   const double cpu_before = agent.process().cpu_seconds();
   const double mock_cpu_before = mock.process().cpu_seconds();
   const int fd = connect_unix(agent.ingest_socket());
@@ -204,7 +204,7 @@ LatencyRun run_latency(const Env& env, int rate, double seconds, std::size_t siz
   const int fd = connect_unix(agent.ingest_socket());
   {  // connected first: the time to connect is not part of any event's latency (READY is measured apart)
     auto reader = read_replies(fd, 1);
-    write_all(fd, ingest_line(0, -1, size, false) + "\n");  // not stamped, so not in the histogram
+    write_all(fd, ingest_line(env, 0, -1, size, false) + "\n");  // not stamped, so not in the histogram
     reader.join();
     agent.wait_for_acked(1);
   }
@@ -213,7 +213,7 @@ LatencyRun run_latency(const Env& env, int rate, double seconds, std::size_t siz
   const auto period = std::chrono::nanoseconds(1'000'000'000LL / rate);
   for (int i = 0; i < events; ++i) {
     std::this_thread::sleep_until(start + period * i);
-    write_all(fd, ingest_line(0, i, size, true) + "\n");
+    write_all(fd, ingest_line(env, 0, i, size, true) + "\n");
   }
   reader.join();
   agent.wait_for_acked(static_cast<std::uint64_t>(events) + 1);
@@ -259,7 +259,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--json" && i + 1 < argc) o.json_file = argv[++i];
     else if (a == "--platform" && i + 1 < argc) o.platform = argv[++i];
     else {
-      std::fprintf(stderr, "usage: agent-bench [--platform manufactory|sama] [--runs N] [--quick] [--json FILE]\n");
+      std::fprintf(stderr, "usage: agent-bench [--platform manufactory|sama|oisp|mobiusflow] [--runs N] [--quick] [--json FILE]\n");
       std::exit(2);
     }
   }
@@ -284,7 +284,9 @@ Env make_env(const std::string& platform) {
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
   ::signal(SIGPIPE, SIG_IGN);
-  if (o.platform != "manufactory" && o.platform != "sama") die("--platform: manufactory or sama");
+  if (o.platform != "manufactory" && o.platform != "sama" && o.platform != "oisp" && o.platform != "mobiusflow") {
+    die("--platform: manufactory, sama, oisp or mobiusflow");
+  }
   const Env env = make_env(o.platform);
   struct Config {
     int actors;

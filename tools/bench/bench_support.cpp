@@ -95,7 +95,8 @@ Mock::Mock(const Env& env, const std::string& name, const std::vector<std::strin
     fs::create_directories(dir_);
     std::vector<std::string> argv{env.build + "/mock-collector", "--platform", env.platform, "--cert", env.certs + "/server.pem",
                                   "--key", env.certs + "/server.key", "--port-file", dir_ + "/port", "--stats-file",
-                                  dir_ + "/stats.json", "--latency-field", "t_ns", "--quiet"};
+                                  dir_ + "/stats.json", "--latency-field", "t_ns", "--quiet", "--activation-code", "BenchCode",
+                                  "--rate-limit", "100000000", "--catalog", "log.v1.0:String"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     child_ = std::make_unique<Child>(argv, std::vector<std::string>{}, dir_ + "/mock.log");
     for (int i = 0; i < 500; ++i) {  // complete once the newline is there
@@ -127,16 +128,40 @@ std::string attributes(std::int64_t seq, std::size_t size, bool stamp) {
   return a + "\"}";
 }
 
+std::string rest_attributes(const std::string& platform, int actor, std::int64_t seq, std::size_t size) {
+  // OISP: component names of 4 characters or more; MobiusFlow: an object per actor.
+  const std::string k = platform == "mobiusflow" ? "_" + std::to_string(actor % kMobiusObjects) : "";
+  std::string a = "{\"sequence" + k + "\":" + std::to_string(seq) + ",\"payload" + k + "\":\"";
+  a.append(size > a.size() + 2 ? size - a.size() - 2 : 0, 'x');
+  return a + "\"}";
+}
+
 std::string actor_json(int actor) { return "{\"username\":\"bench_" + std::to_string(actor) + "\"}"; }
 
-std::string ingest_line(int actor, std::int64_t seq, std::size_t size, bool stamp) {
-  return "{\"actor\":" + actor_json(actor) + ",\"attributes\":" + attributes(seq, size, stamp) + "}";
+std::string ingest_line(const Env& env, int actor, std::int64_t seq, std::size_t size, bool stamp) {
+  if (env.platform == "mobiusflow") return rest_attributes(env.platform, actor, seq, size);
+  const std::string a = env.platform == "oisp" ? rest_attributes(env.platform, actor, seq, size) : attributes(seq, size, stamp);
+  return "{\"actor\":" + actor_json(actor) + ",\"attributes\":" + a + "}";
 }
 
 
 std::string platform_yaml(const Env& env, const std::string& port) {
   const std::string url = "https://localhost:" + port;
   const std::string ca = "  ca_file: " + env.certs + "/ca.pem\n";
+  if (env.platform == "oisp") {  // the server's rate limit raised: the bench measures the agent, not the limit
+    return "platform: oisp\nstate_directory: " + env.work + "/agent-state\noisp:\n  device_id: bench\n"
+           "  activation_code: \"BenchCode\"\n  components:\n    sequence: temperature.v1.0\n    payload: log.v1.0\n"
+           "  max_requests_per_hour: 100000000\nactor:\n  username: bench\ncollector:\n  url: " + url + "\n" + ca;
+  }
+  if (env.platform == "mobiusflow") {
+    std::string resources;
+    for (int k = 0; k < kMobiusObjects; ++k) {
+      resources += "    sequence_" + std::to_string(k) + ": 0000" + std::to_string(k) + "0/020/0010/0001/40\n"
+                   "    payload_" + std::to_string(k) + ": 0000" + std::to_string(k) + "0/020/0010/0001/41\n";
+    }
+    return "platform: mobiusflow\nmobiusflow:\n  username: gateway_01\n  password: test-password\n  resources:\n" + resources +
+           "collector:\n  url: " + url + "\n" + ca;
+  }
   if (env.platform == "sama") {
     return "platform: sama\nsama:\n  organization_id: \"680a2fae96cc69d78861f101\"\n  login: gateway_01\n"
            "  password: test-password\n  device_id: bench\n  conversation_id: \"6b0f0bcaa882842c8dfe74f4\"\n"

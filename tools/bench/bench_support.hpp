@@ -64,10 +64,16 @@ class Mock {
 
 std::uint64_t u64(const rapidjson::Value& v, const char* key);
 
+constexpr int kMobiusObjects = 8;  // MobiusFlow has no actors: the bench's actors are objects
+
 // {"seq":N[,"t_ns":...],"p":"xx..."} of about `size` bytes.
 std::string attributes(std::int64_t seq, std::size_t size, bool stamp);
+// The REST platforms' events: {"sequence[_k]":N,"payload[_k]":"xx..."} (OISP's names need 4 characters;
+// MobiusFlow's k is the actor's object).
+std::string rest_attributes(const std::string& platform, int actor, std::int64_t seq, std::size_t size);
 std::string actor_json(int actor);
-std::string ingest_line(int actor, std::int64_t seq, std::size_t size, bool stamp);
+// The line the platform's producers would write.
+std::string ingest_line(const Env& env, int actor, std::int64_t seq, std::size_t size, bool stamp);
 
 // The platform part of the agent's config for the mock on this port (no ingest, buffer or log keys).
 std::string platform_yaml(const Env& env, const std::string& port);
