@@ -13,6 +13,16 @@ void print_platform(const Config& c) {
     case Platform::manufactory:
       std::printf("  org_id %s, project_id %lld, project key from %s\n", c.org_id.c_str(),
                   static_cast<long long>(c.project_id), c.project_key_source.c_str());
+      if (c.schema.from_file()) {
+        std::printf("  schemas from %s; undeclared attributes: %s\n", c.schema.file.c_str(),
+                    c.schema.allow_unknown ? "allowed" : "refused");
+      } else if (c.schema.pulled()) {
+        std::printf("  schemas pulled from the collector every %s (access token from %s), kept in %s; undeclared attributes: %s\n",
+                    format_duration(c.schema.refresh).c_str(), c.schema.access_token_source.c_str(),
+                    c.state_directory.c_str(), c.schema.allow_unknown ? "allowed" : "refused");
+      } else {
+        std::printf("  no schema: attribute names are checked, values are not\n");
+      }
       return;
     case Platform::sama:
       std::printf("  login %s of organization %s as device %s, password from %s; events go to conversation %s\n",

@@ -203,6 +203,10 @@ int oneshot(const Args& args, const Config& config) {
   net::HttpClient http(io, *tls, {config.collector.connect_timeout, config.collector.request_timeout, config.collector.max_response_bytes});
   SystemRandom random;
   auto platform = platforms::make_platform(config, {scheduler, clock, http, counters, random});
+  if (auto ok = platform->load(); !ok) return report(ok.error());
+  platform->start(false, [] {});  // the schemas, when pulled: fetched before the event is checked
+  io.run();
+  io.restart();
   std::string actor_json;
   auto event = make_event(args, config, platform->event_policy(), clock, actor_json);
   if (!event) return report(event.error());

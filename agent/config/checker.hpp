@@ -27,6 +27,8 @@ class Checker {
   // source says which did, for check-config. Exposed files are warned about.
   virtual bool resolve_secret(std::string_view what, std::string_view inline_key, std::string_view file_key,
                               std::string_view env_name, Secret& out, std::string& source) = 0;
+  // Whether the environment sets this variable (to anything but empty).
+  virtual bool has_env(std::string_view name) const = 0;
   // Readable, for files named by keys (collector.ca_file...).
   virtual void check_readable(std::string_view key, const std::string& path) = 0;
 };

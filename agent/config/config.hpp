@@ -10,6 +10,7 @@
 #include "agent/common/scheduler.hpp"
 #include "agent/common/secret.hpp"
 #include "agent/net/url.hpp"
+#include "agent/platforms/manufactory/schema/settings.hpp"
 #include "agent/platforms/mobiusflow/settings.hpp"
 #include "agent/platforms/oisp/settings.hpp"
 #include "agent/platforms/sama/settings.hpp"
@@ -32,6 +33,7 @@ struct Config {
   Secret project_key;
   std::string project_key_file;   // as configured, empty when not used
   std::string project_key_source; // "config file", "project_key_file <path>", "MANUFACTORY_PROJECT_KEY"
+  manufactory::SchemaSettings schema;
 
   // The other platforms' sections.
   sama::Settings sama;

@@ -258,6 +258,10 @@ class Loader final : public Checker {
       errors_.push_back(file_ + ": '" + std::string(key) + "' is missing; add e.g. `" + std::string(example) + "`");
     }
   }
+  bool has_env(std::string_view name) const override {
+    auto v = env_(name);
+    return v && !v->empty();
+  }
   void check_readable(std::string_view key, const std::string& path) override {
     if (auto text = read_text_file(path, key); !text) error(key, text.error().message);
   }

@@ -126,12 +126,14 @@ class Daemon final : public ingest::ActorDirectory {
         trim_timer_(scheduler_.make_timer()) {}
 
   int run() {
+    if (auto ok = platform_->load(); !ok) return fail_start(ok.error());
     if (auto ok = ingest_server_.start(); !ok) return fail_start(ok.error());
     if (auto ok = control_server_.start(); !ok) return fail_start(ok.error());
     log::info("manufactory-agent {} running: platform {}, ingest {}, collector {}", MF_VERSION, platform_->name(),
               config_.ingest.socket, config_.collector.url.to_string());
     // Actors from the disk buffer come back whatever uplink.max_actors says: their events were accepted.
     for (const auto& actor_json : buffer_->actors_with_events()) on_buffered(register_actor(actor_json));
+    platform_->start(true, [] {});
     // Ready means: config valid, sockets listening. The network may come later.
     notifier_.notify("READY=1\nSTATUS=" + one_line_status());
     pet_watchdog();
@@ -223,6 +225,7 @@ class Daemon final : public ingest::ActorDirectory {
     s.counters = counters_;
     s.buffer = buffer_->stats();
     s.platform = std::string(platform_->name());
+    s.validation = platform_->validation();
     s.connected_actors = uplink_.open_links();
     s.credential_expires_in = uplink_.next_credential_expiry();
     s.credential_problem = uplink_.credential_problem();
@@ -292,7 +295,8 @@ class Daemon final : public ingest::ActorDirectory {
     ingest_.set_limits(ingest_limits(next));
     ingest_server_.set_limits(next.ingest.max_event_bytes, next.ingest.idle_timeout);
     dead_letter_.set_path(next.buffer.dead_letter);
-    log::info("SIGHUP: reloaded log level, buffer and ingest limits, dead-letter file");
+    platform_->reload(next);
+    log::info("SIGHUP: reloaded log level, buffer and ingest limits, dead-letter file, schemas");
     if (needs_restart(next)) log::warn("SIGHUP: collector, session, uplink, socket and actor settings change only at a restart");
   }
 

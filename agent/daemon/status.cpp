@@ -34,6 +34,10 @@ std::string status_json(const StatusSnapshot& s) {
   w.String(s.state.c_str());
   w.Key("platform");
   w.String(s.platform.c_str());
+  if (!s.validation.empty()) {
+    w.Key("validation");
+    w.String(s.validation.c_str(), static_cast<rapidjson::SizeType>(s.validation.size()));
+  }
   counter(w, "uptime_s", seconds_of(s.uptime));
   counter(w, "events_accepted", s.counters.events_accepted);
   counter(w, "events_acked", s.counters.events_acked);
@@ -133,6 +137,11 @@ Expected<std::string> status_text(std::string_view text) {
   if (const char* problem = json::find_string(d, "credential_problem")) {
     out += "credential problem: ";
     out += problem;
+    out += "\n";
+  }
+  if (const char* validation = json::find_string(d, "validation")) {
+    out += "ingest checks: ";
+    out += validation;
     out += "\n";
   }
   if (get(d, "events_poisoned") > 0 || get(d, "attributes_left_out") > 0) {

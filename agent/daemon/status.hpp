@@ -15,6 +15,7 @@ namespace mf::daemon {
 struct StatusSnapshot {
   std::string state;  // "running", "draining"
   std::string platform;
+  std::string validation;  // what ingest checks events against (the platform says; empty: nothing to say)
   Duration uptime{};
   Counters counters;
   buffer::BufferStats buffer;

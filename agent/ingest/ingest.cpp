@@ -1,5 +1,6 @@
 #include "agent/ingest/ingest.hpp"
 
+#include <cstdio>
 #include <optional>
 
 #include "agent/common/json.hpp"
@@ -36,7 +37,55 @@ ValueKind kind_of(const rapidjson::Value& v) {
   return ValueKind::null;
 }
 
+AttributeInfo info_of(const rapidjson::Value& name, const rapidjson::Value& v) {
+  AttributeInfo a;
+  a.name = {name.GetString(), name.GetStringLength()};
+  a.kind = kind_of(v);
+  if (v.IsString()) a.text = {v.GetString(), v.GetStringLength()};
+  if (v.IsBool()) a.boolean = v.GetBool();
+  if (v.IsNumber()) {
+    a.is_int32 = v.IsInt();
+    a.is_int64 = v.IsInt64();
+    a.integer = a.is_int64 ? v.GetInt64() : 0;
+    a.number = v.GetDouble();
+  }
+  return a;
+}
+
+// The attributes of a parsed object, in order.
+std::vector<AttributeInfo> attribute_infos(const rapidjson::Value& object) {
+  std::vector<AttributeInfo> infos;
+  infos.reserve(object.MemberCount());
+  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) infos.push_back(info_of(it->name, it->value));
+  return infos;
+}
+
 }  // namespace
+
+// The config's default actor, parsed once for the policy.
+struct Ingest::DefaultActor {
+  rapidjson::Document doc;
+  std::vector<AttributeInfo> attributes;
+};
+
+std::string describe_value(const AttributeInfo& a) {
+  constexpr std::size_t kMaxQuoted = 40;
+  switch (a.kind) {
+    case ValueKind::null: return "null";
+    case ValueKind::boolean: return a.boolean ? "true" : "false";
+    case ValueKind::number: {
+      if (a.is_int64) return std::to_string(a.integer);
+      char text[32];
+      std::snprintf(text, sizeof text, "%.17g", a.number);
+      return text;
+    }
+    case ValueKind::string:
+      return "\"" + std::string(a.text.substr(0, kMaxQuoted)) + (a.text.size() > kMaxQuoted ? "...\"" : "\"");
+    case ValueKind::object: return "an object";
+    case ValueKind::array: return "an array";
+  }
+  return "a value";
+}
 
 std::string ok_reply() { return R"({"ok":true})"; }
 
@@ -62,17 +111,16 @@ Expected<ParsedLine> parse_line(std::string_view line, const Limits& limits, con
   if (envelope) {
     auto actor = event::normalize_attributes(envelope->actor, "actor");
     if (!actor) return fail(actor.error());
+    if (policy != nullptr && policy->actors() != Actors::none) {
+      if (auto ok = policy->admit_actor(attribute_infos(envelope->actor)); !ok) return fail(ok.error());
+    }
     parsed.actor_json = std::move(*actor);
   }
   const rapidjson::Value& attributes = envelope ? envelope->attributes : scratch.root();
   if (auto ok = event::check_attributes(attributes, "event"); !ok) return fail(ok.error());
   std::vector<std::string_view> leave_out;
   if (policy != nullptr) {
-    std::vector<AttributeInfo> infos;
-    infos.reserve(attributes.MemberCount());
-    for (auto it = attributes.MemberBegin(); it != attributes.MemberEnd(); ++it) {
-      infos.push_back({{it->name.GetString(), it->name.GetStringLength()}, kind_of(it->value)});
-    }
+    const std::vector<AttributeInfo> infos = attribute_infos(attributes);
     if (auto ok = policy->admit(infos, leave_out); !ok) return fail(ok.error());
     if (leave_out.size() >= infos.size()) {
       return fail(ErrorKind::invalid_input, "none of the event's attributes can be delivered; see the key named above");
@@ -90,13 +138,20 @@ Expected<ParsedLine> parse_line(std::string_view line, const Limits& limits, con
 
 Ingest::Ingest(buffer::EventBuffer& buffer, ActorDirectory& actors, Counters& counters, const WallClock& clock,
                const EventPolicy& policy, std::string default_actor_json, Limits limits)
-    : buffer_(buffer),
-      actors_(actors),
-      counters_(counters),
-      clock_(clock),
-      policy_(policy),
-      default_actor_json_(std::move(default_actor_json)),
-      limits_(limits) {}
+    : buffer_(buffer), actors_(actors), counters_(counters), clock_(clock), policy_(policy), limits_(limits) {
+  set_default_actor(std::move(default_actor_json));
+}
+
+Ingest::~Ingest() = default;
+
+void Ingest::set_default_actor(std::string actor_json) {
+  default_actor_json_ = std::move(actor_json);
+  auto parsed = std::make_unique<DefaultActor>();
+  parsed->doc.SetObject();
+  if (!default_actor_json_.empty()) parsed->doc.Parse(default_actor_json_.c_str());  // validated by the config loader
+  if (parsed->doc.IsObject()) parsed->attributes = attribute_infos(parsed->doc);
+  default_actor_ = std::move(parsed);
+}
 
 std::string Ingest::refuse(const std::string& why) {
   ++counters_.events_refused;
@@ -109,13 +164,18 @@ Expected<std::string> Ingest::actor_of(ParsedLine& parsed) const {
     case Actors::none: return kNoActor;
     case Actors::optional:
       if (parsed.actor_json) return std::move(*parsed.actor_json);
-      return default_actor_json_.empty() ? kNoActor : default_actor_json_;
-    case Actors::required: break;
+      if (default_actor_json_.empty()) return kNoActor;
+      break;
+    case Actors::required:
+      if (parsed.actor_json) return std::move(*parsed.actor_json);
+      if (default_actor_json_.empty()) {
+        return fail(ErrorKind::invalid_input, "event names no actor and the config has no default `actor`; send "
+                                              "{\"actor\":{...},\"attributes\":{...}}");
+      }
+      break;
   }
-  if (parsed.actor_json) return std::move(*parsed.actor_json);
-  if (default_actor_json_.empty()) {
-    return fail(ErrorKind::invalid_input, "event names no actor and the config has no default `actor`; send "
-                                          "{\"actor\":{...},\"attributes\":{...}}");
+  if (auto ok = policy_.admit_actor(default_actor_->attributes); !ok) {
+    return fail(ErrorKind::invalid_input, "the config's default `actor`: " + ok.error().message);
   }
   return default_actor_json_;
 }

@@ -5,6 +5,7 @@
 //   {"ok":false,"error":"<what was wrong>"}      not accepted, nothing buffered
 // A line is an attributes object, or {"actor":{...},"attributes":{...}}.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,11 +50,12 @@ class Ingest {
  public:
   Ingest(buffer::EventBuffer& buffer, ActorDirectory& actors, Counters& counters, const WallClock& clock,
          const EventPolicy& policy, std::string default_actor_json, Limits limits);
+  ~Ingest();
 
   std::string handle_line(std::string_view line);
   std::string overlong_reply(std::size_t max_line_bytes);
   void set_limits(const Limits& limits) { limits_ = limits; }
-  void set_default_actor(std::string actor_json) { default_actor_json_ = std::move(actor_json); }
+  void set_default_actor(std::string actor_json);
 
  private:
   std::string refuse(const std::string& why);
@@ -66,6 +68,8 @@ class Ingest {
   const WallClock& clock_;
   const EventPolicy& policy_;
   std::string default_actor_json_;
+  struct DefaultActor;
+  std::unique_ptr<DefaultActor> default_actor_;
   Limits limits_;
   std::uint64_t next_drop_warning_ = 1;
 };

@@ -3,6 +3,7 @@
 // meet at the door, and endpoints (credential flow plus wire) for the generic
 // links. Like Fluent Bit's outputs: each platform knows its wire; buffering,
 // windows, retries and order belong to the uplink.
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,6 +40,19 @@ class Platform : public uplink::LinkFactory {
   virtual std::unique_ptr<uplink::StreamEndpoint> stream_endpoint(const std::string& actor_json);
   // A batch platform's endpoint; else nullptr.
   virtual std::unique_ptr<uplink::BatchEndpoint> batch_endpoint();
+
+  // What the platform loads for itself before events flow (Manufactory's
+  // schemas): an error when it cannot start at all.
+  virtual Status load() { return {}; }
+  // Its own background work; `settled` runs once the first attempt ended,
+  // either way. keep_fresh: the daemon (refreshes); else the one-shot.
+  virtual void start(bool keep_fresh, std::function<void()> settled) {
+    (void)keep_fresh;
+    settled();
+  }
+  virtual void reload(const Config& next) { (void)next; }  // SIGHUP, with the config as it is now
+  // What events are checked against at the door, for status; empty when there is nothing to say.
+  virtual std::string validation() const { return {}; }
 
   // uplink::LinkFactory: a StreamLink or a BatchLink around the endpoint.
   std::unique_ptr<uplink::Link> make_link(uplink::LinkId id, const std::string& first_actor_json, uplink::LinkDeps& deps,

@@ -20,7 +20,7 @@ only_in 'spdlog/' '^agent/common/log.cpp$' 'spdlog (use agent/common/log.hpp)'
 only_in 'openssl/' '^agent/net/tls' 'OpenSSL'
 
 # No library type in the headers of the event-handling layers.
-for dir in agent/uplink agent/buffer agent/ingest agent/platforms agent/platforms/*/; do
+for dir in agent/uplink agent/buffer agent/ingest agent/platforms agent/platforms/*/ agent/platforms/*/*/; do
   [ -d "$dir" ] || continue
   hits=$(grep -lE '#include [<"](websocketpp|boost/beast|rapidjson|yaml-cpp|agent/common/rapidjson|agent/common/json)' "$dir"/*.hpp 2>/dev/null || true)
   [ -z "$hits" ] || violation "library types in headers: $(echo $hits)"

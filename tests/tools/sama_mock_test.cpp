@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "agent/common/json.hpp"
+#include "tests/support/mock_client.hpp"
 #include "tests/support/mock_collector.hpp"
 
 namespace mf::test {
@@ -26,71 +27,6 @@ namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 using namespace std::chrono_literals;
 
-// One TLS connection to the mock: HTTP requests, or a WebSocket after an upgrade.
-class Client {
- public:
-  explicit Client(std::uint16_t port) : tls_(ssl::context::tls_client), ws_(io_, tls_) {
-    tls_.load_verify_file(cert_path("ca.pem"));
-    auto& tcp_stream = beast::get_lowest_layer(ws_);
-    tcp_stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
-    tcp_stream.socket().set_option(tcp::no_delay(true));  // pipelined means back to back
-    SSL_set_tlsext_host_name(ws_.next_layer().native_handle(), "localhost");
-    ws_.next_layer().handshake(ssl::stream_base::client);
-  }
-
-  http::response<http::string_body> post(const std::string& target, const std::string& body,
-                                         std::vector<std::pair<std::string, std::string>> headers = {}, bool chunked = false) {
-    http::request<http::string_body> req{http::verb::post, target, 11};
-    req.set(http::field::host, "localhost");
-    req.set(http::field::content_type, "application/json");
-    for (auto& [n, v] : headers) req.set(n, v);
-    req.body() = body;
-    if (chunked) req.chunked(true);
-    else req.prepare_payload();
-    http::write(ws_.next_layer(), req);
-    http::response<http::string_body> res;
-    http::read(ws_.next_layer(), buffer_, res);
-    return res;
-  }
-
-  void upgrade() { ws_.handshake("localhost", "/"); }
-  void send(const std::string& text) { ws_.write(boost::asio::buffer(text)); }
-
-  // The next message within the time, or nullopt (closed or silent).
-  std::optional<std::string> receive(std::chrono::milliseconds within = 3000ms) {
-    std::optional<std::string> got;
-    bool done = false;
-    ws_.async_read(in_, [&](beast::error_code ec, std::size_t) {
-      done = true;
-      if (!ec) got = beast::buffers_to_string(in_.data());
-      in_.consume(in_.size());
-    });
-    io_.restart();
-    io_.run_for(within);
-    if (!done) {
-      beast::get_lowest_layer(ws_).cancel();
-      io_.restart();
-      io_.run_for(200ms);
-    }
-    return got;
-  }
-  // Until a message containing `what` comes (notices of the server's in between are skipped).
-  std::optional<std::string> receive_with(const std::string& what) {
-    for (int i = 0; i < 20; ++i) {
-      auto m = receive();
-      if (!m || m->find(what) != std::string::npos) return m;
-    }
-    return std::nullopt;
-  }
-
- private:
-  boost::asio::io_context io_;
-  ssl::context tls_;
-  websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws_;
-  beast::flat_buffer buffer_;
-  beast::flat_buffer in_;
-};
-
 std::string token_of(const std::string& login_body) {
   auto doc = json::parse_untrusted(login_body, {1 << 20, 8});
   return json::find_string(*doc, "access_token");
@@ -100,7 +36,7 @@ const std::string kLogin = R"({"organization_id":"680a2fae96cc69d78861f101","log
 
 TEST(SamaMock, LoginErrorsArePlainTextAndTheCookieIsSigned) {
   MockCollector mock({"--platform", "sama", "--quiet"});
-  Client c(mock.port());
+  MockClient c(mock.port());
   auto wrong = c.post("/login", R"({"organization_id":"680a2fae96cc69d78861f101","login":"gateway_01","password":"x","device_id":"d1"})");
   EXPECT_EQ(wrong.result_int(), 401u);
   EXPECT_EQ(wrong.body(), "Incorrect username or password.");
@@ -121,7 +57,7 @@ TEST(SamaMock, LoginErrorsArePlainTextAndTheCookieIsSigned) {
 
 TEST(SamaMock, AChunkedBodyIsNotRead) {
   MockCollector mock({"--platform", "sama", "--quiet"});
-  Client c(mock.port());
+  MockClient c(mock.port());
   auto r = c.post("/login", kLogin, {}, true);
   EXPECT_EQ(r.result_int(), 422u);
   EXPECT_EQ(r.body(), "'device_id' is required.");
@@ -129,9 +65,9 @@ TEST(SamaMock, AChunkedBodyIsNotRead) {
 
 TEST(SamaMock, NothingButConnectBeforeConnectAndNotEvenWhatIsPipelinedBehindIt) {
   MockCollector mock({"--platform", "sama", "--quiet"});
-  Client http_client(mock.port());
+  MockClient http_client(mock.port());
   const std::string token = token_of(http_client.post("/login", kLogin).body());
-  Client c(mock.port());
+  MockClient c(mock.port());
   c.upgrade();
   c.send(R"({"request":{"message":{"id":"m0","cid":"6b0f0bcaa882842c8dfe74f4","body":"x"},"id":"r0"}})");
   EXPECT_EQ(c.receive(), R"({"response":{"id":"r0","error":{"status":401,"message":"Unauthorized."}}})");
@@ -151,9 +87,9 @@ TEST(SamaMock, NothingButConnectBeforeConnectAndNotEvenWhatIsPipelinedBehindIt) 
 
 TEST(SamaMock, RequestsRouteOnTheirFirstKeyAndBareErrorsHaveNoId) {
   MockCollector mock({"--platform", "sama", "--quiet"});
-  Client http_client(mock.port());
+  MockClient http_client(mock.port());
   const std::string token = token_of(http_client.post("/login", kLogin).body());
-  Client c(mock.port());
+  MockClient c(mock.port());
   c.upgrade();
   c.send(R"({"request":{"connect":{"token":")" + token + R"(","device_id":"d1"},"id":"c1"}})");
   ASSERT_TRUE(c.receive_with("success"));
@@ -171,14 +107,14 @@ TEST(SamaMock, RequestsRouteOnTheirFirstKeyAndBareErrorsHaveNoId) {
 
 TEST(SamaMock, AnExpiredTokenCannotConnectButAnOpenSocketStays) {
   MockCollector mock({"--platform", "sama", "--quiet", "--token-ttl", "1s"});
-  Client http_client(mock.port());
+  MockClient http_client(mock.port());
   const std::string token = token_of(http_client.post("/login", kLogin).body());
-  Client early(mock.port());
+  MockClient early(mock.port());
   early.upgrade();
   early.send(R"({"request":{"connect":{"token":")" + token + R"(","device_id":"d1"},"id":"c1"}})");
   ASSERT_TRUE(early.receive_with("success"));
   std::this_thread::sleep_for(1200ms);
-  Client late(mock.port());
+  MockClient late(mock.port());
   late.upgrade();
   late.send(R"({"request":{"connect":{"token":")" + token + R"(","device_id":"d1"},"id":"c1"}})");
   EXPECT_EQ(late.receive(), R"({"response":{"id":"c1","error":{"status":422,"message":"The token has expired."}}})");

@@ -1,5 +1,8 @@
 #include "agent/platforms/manufactory/keys.hpp"
 
+#include "agent/config/file_access.hpp"
+#include "agent/platforms/manufactory/schema/schema.hpp"
+
 namespace mf::manufactory {
 namespace {
 
@@ -7,6 +10,7 @@ using config::KeyDecl;
 using config::KeyType;
 
 constexpr std::string_view kPlatform = "manufactory";
+constexpr std::string_view kTokenEnv = "MANUFACTORY_ACCESS_TOKEN";
 
 const std::vector<KeyDecl> kKeys = {
     {"org_id", KeyType::string, "", "Your Manufactory organization id.",
@@ -20,7 +24,54 @@ const std::vector<KeyDecl> kKeys = {
      [](std::string_view t, Config& c) { return config::set_path(t, c.project_key_file); }, kPlatform},
     {"session.ttl", KeyType::duration, "12h", "How long a client_uuid is valid from its issue (monotonic clock).",
      [](std::string_view t, Config& c) { return config::set_duration(t, c.session.ttl); }, kPlatform},
+    {"schema.file", KeyType::path, "",
+     "The project's actors and events schemas, {\"actors\":<answer>,\"events\":<answer>} as the collector's "
+     "GET /actors/schema and /events/schema answer; events are checked against them at ingest. Re-read at SIGHUP.",
+     [](std::string_view t, Config& c) { return config::set_path(t, c.schema.file); }, kPlatform},
+    {"schema.access_token", KeyType::secret, "",
+     "A Manufactory access token (secret): the schemas are pulled from the collector and kept in state_directory. "
+     "Alternatives: schema.access_token_file, or the environment variable MANUFACTORY_ACCESS_TOKEN.",
+     [](std::string_view, Config&) -> Status { return {}; }, kPlatform},
+    {"schema.access_token_file", KeyType::path, "", "A file holding only the access token (mode 0600 or 0640).",
+     [](std::string_view t, Config& c) { return config::set_path(t, c.schema.access_token_file); }, kPlatform},
+    {"schema.refresh", KeyType::duration, "1h", "How often pulled schemas are fetched again.",
+     [](std::string_view t, Config& c) { return config::set_duration(t, c.schema.refresh); }, kPlatform},
+    {"schema.unknown", KeyType::choice, "refuse",
+     "An attribute the schema does not declare: refuse the event (the collector would), or allow it.",
+     [](std::string_view t, Config& c) -> Status {
+       if (t == "refuse") c.schema.allow_unknown = false;
+       else if (t == "allow") c.schema.allow_unknown = true;
+       else return fail(ErrorKind::config, "schema.unknown must be refuse or allow, not '" + std::string(t) + "'");
+       return {};
+     },
+     kPlatform},
 };
+
+void check_schema(config::Checker& checker) {
+  auto& s = checker.config().schema;
+  const bool token_keys = checker.has("schema.access_token") || checker.has("schema.access_token_file");
+  if (checker.has("schema.file")) {
+    if (token_keys) {
+      checker.error("schema.file", "set schema.file or an access token (schema.access_token, schema.access_token_file), not both");
+      return;
+    }
+    auto text = config::read_text_file(s.file, "schema.file");
+    if (!text) return checker.error("schema.file", text.error().message);
+    if (auto schemas = parse_schemas(*text); !schemas) {
+      checker.error("schema.file", "schema.file " + s.file + ": " + schemas.error().message);
+    }
+    return;
+  }
+  if (token_keys || checker.has_env(kTokenEnv)) {
+    checker.resolve_secret("schema access token", "schema.access_token", "schema.access_token_file", kTokenEnv,
+                           s.access_token, s.access_token_source);
+    if (s.refresh < std::chrono::minutes(1)) checker.error("schema.refresh", "schema.refresh must be at least 1m");
+    return;
+  }
+  if (checker.has("schema.refresh") || checker.has("schema.unknown")) {
+    checker.warn("schema.refresh and schema.unknown do nothing without schema.file or an access token");
+  }
+}
 
 }  // namespace
 
@@ -36,6 +87,7 @@ void check_config(config::Checker& checker) {
     checker.error("session.reauth_before", "session.reauth_before must be shorter than session.ttl (" +
                                                std::to_string(c.session.ttl.count()) + " ms)");
   }
+  check_schema(checker);
 }
 
 }  // namespace mf::manufactory

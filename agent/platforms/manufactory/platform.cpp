@@ -1,15 +1,25 @@
 #include "agent/platforms/manufactory/platform.hpp"
 
 #include "agent/platforms/manufactory/endpoint.hpp"
+#include "agent/platforms/manufactory/schema/schema_policy.hpp"
+#include "agent/platforms/manufactory/schema/schema_source.hpp"
 
 namespace mf::manufactory {
 namespace {
 
-// Every actor has its own session, so its own link; events need an actor.
+SchemaLocation schema_location(const Config& c) {
+  return {c.org_id, c.project_id, c.collector.url, c.state_directory + "/manufactory-schema.json"};
+}
+
+// Every actor has its own session, so its own link; events need an actor and,
+// with a schema, must fit it.
 class ManufactoryPlatform final : public platforms::Platform {
  public:
   ManufactoryPlatform(const Config& c, platforms::PlatformDeps deps)
-      : http_(deps.http), settings_{c.org_id, c.project_id, c.project_key, c.collector.url, c.collector.ws_url, c.session.ttl} {}
+      : http_(deps.http),
+        settings_{c.org_id, c.project_id, c.project_key, c.collector.url, c.collector.ws_url, c.session.ttl},
+        schemas_(c.schema, schema_location(c), deps.http, deps.scheduler, deps.clock),
+        policy_(schemas_) {}
 
   std::string_view name() const override { return "manufactory"; }
   bool link_per_actor() const override { return true; }
@@ -18,10 +28,16 @@ class ManufactoryPlatform final : public platforms::Platform {
     return std::make_unique<Endpoint>(http_, settings_, actor_json);
   }
 
+  Status load() override { return schemas_.load(); }
+  void start(bool keep_fresh, std::function<void()> settled) override { schemas_.start(keep_fresh, std::move(settled)); }
+  void reload(const Config& next) override { schemas_.reload(next.schema); }
+  std::string validation() const override { return schemas_.describe(); }
+
  private:
   net::HttpClient& http_;
   Settings settings_;
-  ingest::EventPolicy policy_;  // actors required, every attribute goes
+  SchemaSource schemas_;
+  SchemaPolicy policy_;
 };
 
 }  // namespace

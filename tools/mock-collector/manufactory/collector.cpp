@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -69,13 +71,39 @@ bool matches(std::string_view text, std::string_view pattern) {  // '9' = digit,
   return true;
 }
 
-bool value_fits(const std::string& type, const rapidjson::Value& v) {
+// As PostgreSQL takes a date: a day the calendar has. The C library's own
+// calendar decides (timegm normalises 2023-02-29 to March 1st).
+bool real_day(std::string_view text) {
+  std::tm tm{};
+  tm.tm_year = std::atoi(std::string(text.substr(0, 4)).c_str()) - 1900;
+  tm.tm_mon = std::atoi(std::string(text.substr(5, 2)).c_str()) - 1;
+  tm.tm_mday = std::atoi(std::string(text.substr(8, 2)).c_str());
+  tm.tm_hour = 12;
+  const std::tm asked = tm;
+  if (tm.tm_year + 1900 < 1 || ::timegm(&tm) == -1) return false;
+  return tm.tm_year == asked.tm_year && tm.tm_mon == asked.tm_mon && tm.tm_mday == asked.tm_mday;
+}
+
+bool real_time(std::string_view text) {  // 24-hour, 00:00:00 to 23:59:59
+  return std::string(text.substr(0, 2)) < "24" && std::string(text.substr(3, 2)) < "60" && std::string(text.substr(6, 2)) < "60";
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool value_fits(const std::string& data_type, const rapidjson::Value& v) {
+  const std::string type = upper(data_type);  // a server may answer "text" for TEXT
   auto str = [&] { return std::string_view(v.GetString(), v.GetStringLength()); };
   if (type == "TEXT") return v.IsString();
   if (type == "INTEGER") return v.IsInt();
-  if (type == "DATE") return v.IsString() && matches(str(), "9999-99-99");
-  if (type == "TIME") return v.IsString() && matches(str(), "99:99:99");
-  if (type == "TIMESTAMP") return v.IsString() && matches(str(), "9999-99-99 99:99:99");
+  if (type == "DATE") return v.IsString() && matches(str(), "9999-99-99") && real_day(str());
+  if (type == "TIME") return v.IsString() && matches(str(), "99:99:99") && real_time(str());
+  if (type == "TIMESTAMP") {
+    return v.IsString() && matches(str(), "9999-99-99 99:99:99") && real_day(str().substr(0, 10)) && real_time(str().substr(11));
+  }
   if (type == "BOOLEAN") return v.IsBool();
   return type == "JSON";
 }
@@ -203,6 +231,10 @@ HttpReply Collector::auth(std::string_view key, std::string_view body) {
   const auto schema = schemas_.find("actors");
   if (auto why = check_attributes(*profile, schema == schemas_.end() ? nullptr : &schema->second, "actor_profile")) {
     return bad(*why);
+  }
+  if (schema != schemas_.end() && !schema->second.unique_id.empty() &&
+      mf::json::find(*profile, snake_case(schema->second.unique_id)) == nullptr) {
+    return bad("actor_profile needs its unique_id '" + snake_case(schema->second.unique_id) + "'");
   }
   const std::int64_t actor_id = ledger_.actor_id(mf::json::to_string(*profile));
   const std::string uuid = new_uuid();
