@@ -78,6 +78,8 @@ struct Config {
 
   struct Uplink {
     std::uint64_t window = 0;
+    std::uint64_t window_bytes = 0;
+    std::uint64_t max_attempts = 0;
     std::uint64_t max_connections = 0;
     std::uint64_t max_actors = 0;
     Duration idle_timeout{};

@@ -32,6 +32,7 @@ constexpr Duration kDrainPoll{50};
 constexpr Duration kCloseLimit{2'000};  // close frames get this long at shutdown, then we exit anyway
 constexpr Duration kStatusPeriod{5'000};  // STATUS= for `systemctl status`
 constexpr Duration kTrimPeriod{10'000};
+constexpr std::size_t kInitialWindow = 64;  // events in flight on a new link, until replies say more
 
 buffer::Limits buffer_limits(const Config& c) {
   return {c.buffer.max_events, c.buffer.max_bytes,
@@ -69,7 +70,8 @@ uplink::UplinkSettings uplink_settings(const Config& c) {
   uplink::UplinkSettings s;
   s.link.connection.request_timeout = c.collector.request_timeout;
   s.link.connection.keepalive_interval = c.uplink.ping_interval;
-  s.link.window = c.uplink.window;
+  s.link.in_flight = {static_cast<std::size_t>(c.uplink.window), c.uplink.window_bytes, kInitialWindow};
+  s.link.max_attempts = static_cast<std::uint32_t>(c.uplink.max_attempts);
   s.link.backoff = {c.uplink.backoff_base, c.uplink.backoff_cap, c.uplink.backoff_reset};
   s.link.credential = {c.session.reauth_before, s.link.backoff, c.uplink.auth_refused_retry};
   s.max_connections = c.uplink.max_connections;

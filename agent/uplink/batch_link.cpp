@@ -51,6 +51,7 @@ void BatchLink::start() {
   has_slot_ = true;
   limits_ = endpoint_->limits();
   max_events_ = limits_.max_events;
+  requests_allowed_ = std::max<std::size_t>(1, limits_.max_batches_in_flight);
   for (const auto& [actor, json] : actors_) {
     if (deps_.buffer.waiting(actor) > 0 && in_ready_.insert(actor).second) ready_.push_back(actor);
   }
@@ -87,7 +88,7 @@ void BatchLink::on_credential(bool) { pump(); }
 
 bool BatchLink::may_send() {
   if (!has_slot_ || closing_ || !keeper_.usable() || wait_timer_->pending() || pace_timer_->pending()) return false;
-  if (in_flight_ >= limits_.max_batches_in_flight) return false;
+  if (in_flight_ >= requests_allowed_) return false;
   const auto since = deps_.scheduler.now() - last_start_;
   if (last_start_ != TimePoint{} && since < limits_.min_interval) {
     pace_timer_->start(std::chrono::ceil<Duration>(limits_.min_interval - since), [this] { pump(); });
@@ -109,7 +110,7 @@ void BatchLink::pump() {
 // As many events as the requests allowed in flight can carry (a stream's
 // window, uplink.window, would cut every batch short).
 void BatchLink::fill_window() {
-  const std::size_t capacity = std::max(settings_.window, limits_.max_events * limits_.max_batches_in_flight);
+  const std::size_t capacity = std::max(settings_.in_flight.max_events, limits_.max_events * limits_.max_batches_in_flight);
   while (window_.size() < capacity && !ready_.empty()) {
     const buffer::ActorId actor = ready_.front();
     ready_.pop_front();
@@ -158,7 +159,7 @@ void BatchLink::send(Batch batch) {
   ++in_flight_;
   ++deps_.counters.requests;
   last_start_ = deps_.scheduler.now();
-  for (std::uint64_t seq : batch.seqs) window_.mark_sent(seq);
+  for (std::uint64_t seq : batch.seqs) window_.mark_sent(seq, last_start_);
   for (std::uint64_t k : batch.keys) ++keys_in_flight_[k];
   std::weak_ptr<bool> alive = alive_;
   auto events = std::move(batch.events);
@@ -213,6 +214,10 @@ void BatchLink::on_result(const Batch& batch, BatchResult result) {
   }
   if (retried && !closing_) {
     const bool rate_limited = result.pause.has_value();
+    if (!rate_limited) {  // a loss: fewer and smaller requests until they go through again
+      requests_allowed_ = std::max<std::size_t>(1, requests_allowed_ / 2);
+      max_events_ = std::max<std::size_t>(1, max_events_ / 2);
+    }
     const Duration delay = rate_limited ? *result.pause : backoff_.next(result.error.retry_after);
     if (rate_limited) ++deps_.counters.rate_limited;
     log::warn("{}: {}; sending again in {}", owner_, result.error.message, format_duration(delay));
@@ -221,6 +226,7 @@ void BatchLink::on_result(const Batch& batch, BatchResult result) {
     backoff_.reset();
     keeper_.proven();
     max_events_ = std::min(limits_.max_events, max_events_ * 2);
+    requests_allowed_ = std::min(std::max<std::size_t>(1, limits_.max_batches_in_flight), requests_allowed_ + 1);
     if (result.pause && !closing_) wait(*result.pause, true);  // the batch went, but the allowance is spent
   }
   pump();

@@ -13,7 +13,9 @@
 // goes out again before anything newer of those keys. Requests of disjoint
 // keys may be in flight together (up to the platform's limit). A batch the
 // server refuses as a whole is sent again in halves, so a bad event ends up
-// alone and in the dead letters while the rest flows.
+// alone and in the dead letters while the rest flows. After a lost request,
+// fewer and smaller requests go until one succeeds, then they grow back
+// (halved, then one more request and twice the batch per success).
 #include <deque>
 #include <memory>
 #include <unordered_map>
@@ -79,7 +81,8 @@ class BatchLink final : public Link, auth::CredentialListener {
   std::unordered_set<buffer::ActorId> in_ready_;
 
   std::size_t in_flight_ = 0;       // requests under way
-  std::size_t max_events_ = 0;      // per batch now: halved while a refused batch is being narrowed down
+  std::size_t max_events_ = 0;      // per batch now: halved after a loss or while a refused batch is narrowed down
+  std::size_t requests_allowed_ = 1;  // in flight now: halved after a loss, one more after each success
   bool closing_ = false;
   bool has_slot_ = false;
   bool paused_ = false;             // the rate limit, not a failure

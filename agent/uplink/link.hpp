@@ -14,6 +14,7 @@
 #include "agent/common/counters.hpp"
 #include "agent/common/random.hpp"
 #include "agent/uplink/connection.hpp"
+#include "agent/uplink/in_flight_limit.hpp"
 #include "agent/uplink/window.hpp"
 
 namespace mf::net {
@@ -29,7 +30,8 @@ const char* to_string(LinkState state);
 
 struct LinkSettings {
   ConnectionOptions connection;
-  std::size_t window = 64;          // events taken from the buffer and not yet confirmed
+  InFlightBounds in_flight;         // events (and bytes) sent and not yet confirmed, per link
+  std::uint32_t max_attempts = 5;   // sends alone, each losing the connection, before an event is given up
   auth::KeeperSettings credential;  // renewal margin, back-off and slow retry of the credential
   BackoffPolicy backoff;            // connection failures
 };

@@ -37,6 +37,7 @@ struct StreamLink::Slot final : ConnectionObserver {
   StreamLink& link;
   TimePoint credential_ends;  // of the credential this connection was opened with
   Connection connection;
+  std::size_t confirmed = 0;  // events answered here: it made progress
 };
 
 StreamLink::StreamLink(LinkId id, std::string owner, std::unique_ptr<StreamEndpoint> endpoint, LinkDeps& deps,
@@ -49,6 +50,7 @@ StreamLink::StreamLink(LinkId id, std::string owner, std::unique_ptr<StreamEndpo
       listener_(listener),
       keeper_(*endpoint_, deps.scheduler, deps.random, deps.counters, settings.credential, owner_),
       window_(deps.buffer, deps.counters, deps.tallies, deps.dead_letter),
+      limit_(settings.in_flight),
       backoff_(settings.backoff, deps.random),
       retry_timer_(deps.scheduler.make_timer()),
       hard_stop_timer_(deps.scheduler.make_timer()) {
@@ -168,15 +170,23 @@ const OutgoingEvent* StreamLink::lease_next() {
 void StreamLink::pump() {
   if (sending_blocked()) return;
   Connection& c = active_->connection;
+  const TimePoint now = deps_.scheduler.now();
   for (;;) {
     const OutgoingEvent* event = window_.next_unsent();
     if (event == nullptr) {
-      if (window_.size() >= settings_.window) break;
+      if (window_.size() >= limit_.events()) {  // leased as far as may go
+        if (!ready_.empty()) limit_.held_back();
+        break;
+      }
       if (lease_next() == nullptr) break;
       continue;
     }
+    if (!limit_.allows(window_.in_flight(), window_.bytes_in_flight(), event->attributes_json.size())) {
+      limit_.held_back();
+      break;
+    }
     if (!c.send_event(*event)) break;
-    window_.mark_sent(event->seq);
+    window_.mark_sent(event->seq, now);
   }
   if (drained()) listener_.on_drained(id_);
 }
@@ -215,7 +225,9 @@ void StreamLink::arm_hard_stop() {
 }
 
 void StreamLink::on_confirmed(Slot& slot, std::uint64_t seq, bool ok, const std::string& reason) {
+  ++slot.confirmed;
   if (!ok) log::warn("{}: the collector rejected an event: {}", owner_, reason);
+  if (auto sent = window_.sent_at(seq)) limit_.on_confirmed(deps_.scheduler.now() - *sent);
   window_.confirm(seq, ok, reason);
   if (&slot == retiring_.get() && slot.connection.in_flight() == 0) slot.connection.close();
   pump();
@@ -233,7 +245,9 @@ void StreamLink::on_session_lost(Slot& slot, std::uint64_t seq, const std::strin
 
 void StreamLink::on_closed(Slot& slot, const Error& why) {
   log::debug("{}: a connection closed: {} ({} unanswered)", owner_, why.message, slot.connection.in_flight());
-  window_.unsend(slot.connection.unanswered());
+  const auto unanswered = slot.connection.unanswered();
+  if (!closing_) count_loss(unanswered, why);
+  window_.unsend(unanswered);
   if (&slot == retiring_.get()) {
     bury(retiring_);
     finish_close_if_done();
@@ -250,7 +264,24 @@ void StreamLink::on_closed(Slot& slot, const Error& why) {
     }
     return on_failure(why);
   }
-  if (&slot == active_.get()) on_active_closed(why);
+  if (&slot != active_.get()) return;
+  if (slot.confirmed > 0) backoff_.reset();  // it made progress: the next try is soon, whatever killed it
+  on_active_closed(why);
+}
+
+// A connection that died with events in flight: fewer in flight from now on;
+// and an event alone in flight each time it died is given up at last.
+void StreamLink::count_loss(const std::vector<std::uint64_t>& unanswered, const Error& why) {
+  if (unanswered.empty() || why.kind == ErrorKind::session_expired) return;
+  limit_.on_loss();
+  // A silent server (a time-out) says nothing about the event; a connection killed after it does.
+  if (unanswered.size() != 1 || why.kind == ErrorKind::timeout) return;
+  const std::uint64_t seq = unanswered.front();
+  if (window_.note_lost_alone(seq) < settings_.max_attempts) return;
+  const std::string reason = "the connection was lost each of the " + std::to_string(settings_.max_attempts) +
+                             " times this event was sent alone (last: " + why.message + "); given up as a poison event";
+  log::warn("{}: {}", owner_, reason);
+  window_.give_up(seq, reason);
 }
 
 void StreamLink::on_active_closed(const Error& why) {

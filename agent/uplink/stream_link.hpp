@@ -14,12 +14,18 @@
 // ready the old one takes no new events and closes when its replies are in.
 // Per actor the order of events is kept across the switch: the new
 // connection sends only after the old one has no events in flight.
+//
+// How many events are in flight is the InFlightLimit's to say: it grows while
+// replies keep pace and halves on a lost connection. An event that was alone
+// in flight each of uplink.max_attempts times the connection died goes to the
+// dead letters (a poison event), and the rest flows.
 #include <deque>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "agent/uplink/in_flight_limit.hpp"
 #include "agent/uplink/link.hpp"
 #include "agent/uplink/stream_protocol.hpp"
 
@@ -59,6 +65,7 @@ class StreamLink final : public Link, auth::CredentialListener {
   void on_session_lost(Slot& slot, std::uint64_t seq, const std::string& why);
   void retire_active();
   void on_closed(Slot& slot, const Error& why);
+  void count_loss(const std::vector<std::uint64_t>& unanswered, const Error& why);
   void on_active_closed(const Error& why);
   void on_failure(const Error& why);
   void retry_in(Duration delay);
@@ -74,6 +81,7 @@ class StreamLink final : public Link, auth::CredentialListener {
   LinkListener& listener_;
   auth::CredentialKeeper keeper_;
   Window window_;
+  InFlightLimit limit_;
   Backoff backoff_;
 
   std::unordered_map<buffer::ActorId, const std::string*> actors_;

@@ -46,12 +46,20 @@ const OutgoingEvent* Window::next_unsent() {
   return next_unsent_ < base_ + entries_.size() ? &entries_[next_unsent_ - base_].event : nullptr;
 }
 
-void Window::mark_sent(std::uint64_t seq) {
+std::optional<TimePoint> Window::sent_at(std::uint64_t seq) const {
+  const Entry* e = entry(seq);
+  if (e == nullptr || e->sends == 0) return std::nullopt;
+  return e->sent_at;
+}
+
+void Window::mark_sent(std::uint64_t seq, TimePoint at) {
   Entry* e = entry(seq);
   if (e == nullptr || e->state != State::unsent) return;
   e->state = State::sent;
+  e->sent_at = at;
   ++e->sends;
   ++in_flight_;
+  bytes_in_flight_ += e->event.attributes_json.size();
 }
 
 void Window::unsend(const std::vector<std::uint64_t>& seqs) {
@@ -62,6 +70,7 @@ void Window::unsend(const std::vector<std::uint64_t>& seqs) {
     if (e.state != State::sent) continue;
     e.state = State::unsent;
     --in_flight_;
+    bytes_in_flight_ -= e.event.attributes_json.size();
     if (it->second < next_unsent_) next_unsent_ = it->second;
   }
 }
@@ -71,6 +80,7 @@ void Window::unsend_all() {
     if (e.state == State::sent) {
       e.state = State::unsent;
       --in_flight_;
+      bytes_in_flight_ -= e.event.attributes_json.size();
     }
   }
   next_unsent_ = base_;
@@ -79,7 +89,10 @@ void Window::unsend_all() {
 bool Window::confirm(std::uint64_t seq, bool ok, const std::string& reason) {
   Entry* e = entry(seq);
   if (e == nullptr || e->state == State::done) return false;
-  if (e->state == State::sent) --in_flight_;
+  if (e->state == State::sent) {
+    --in_flight_;
+    bytes_in_flight_ -= e->event.attributes_json.size();
+  }
   e->state = State::done;
   e->ok = ok;
   e->reason = reason;
@@ -87,6 +100,18 @@ bool Window::confirm(std::uint64_t seq, bool ok, const std::string& reason) {
   release_confirmed(e->event.actor);
   drop_done_front();
   return true;
+}
+
+bool Window::give_up(std::uint64_t seq, const std::string& reason) {
+  Entry* e = entry(seq);
+  if (e == nullptr || e->state == State::done) return false;
+  e->poisoned = true;
+  return confirm(seq, false, reason);
+}
+
+std::uint32_t Window::note_lost_alone(std::uint64_t seq) {
+  Entry* e = entry(seq);
+  return e == nullptr ? 0 : ++e->lost_alone;
 }
 
 // The buffer releases an actor's events oldest first: every confirmed event
@@ -104,7 +129,7 @@ void Window::release_confirmed(buffer::ActorId actor) {
       ++counters_.events_acked;
     } else {
       ++tally.rejected;
-      ++counters_.events_rejected;
+      ++(e.poisoned ? counters_.events_poisoned : counters_.events_rejected);
       if (dead_letter_) dead_letter_(*e.event.actor_json, e.event.attributes_json, e.reason);
     }
     bytes_ -= e.event.attributes_json.size();
@@ -133,6 +158,7 @@ void Window::give_back() {
   pending_ = 0;
   in_flight_ = 0;
   bytes_ = 0;
+  bytes_in_flight_ = 0;
 }
 
 }  // namespace mf::uplink

@@ -9,12 +9,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "agent/buffer/event_buffer.hpp"
 #include "agent/common/counters.hpp"
+#include "agent/common/scheduler.hpp"
 #include "agent/uplink/outgoing_event.hpp"
 
 namespace mf::uplink {
@@ -43,7 +45,7 @@ class Window {
 
   // The oldest event not yet sent, or nullptr; mark_sent moves on from it.
   const OutgoingEvent* next_unsent();
-  void mark_sent(std::uint64_t seq);
+  void mark_sent(std::uint64_t seq, TimePoint at = {});
   // Sent events whose fate is unknown (a lost connection, a failed request) will be sent again, in order.
   void unsend(const std::vector<std::uint64_t>& seqs);
   void unsend_all();
@@ -51,6 +53,11 @@ class Window {
   // The collector confirmed (ok) or rejected (ok=false, with its reason) the event.
   // False when the window holds no such unconfirmed event.
   bool confirm(std::uint64_t seq, bool ok, const std::string& reason = {});
+  // The event cost the connection each time it was sent alone: to the dead
+  // letters with the reason, counted as poisoned (not as rejected).
+  bool give_up(std::uint64_t seq, const std::string& reason);
+  // The connection was lost while this event was the only one in flight; how often so far.
+  std::uint32_t note_lost_alone(std::uint64_t seq);
 
   // Visits the events not yet sent, in lease order; return false to stop.
   template <typename Visit>
@@ -62,11 +69,13 @@ class Window {
   }
   const OutgoingEvent* find(std::uint64_t seq) const;
   std::uint32_t sends(std::uint64_t seq) const;  // how often it was marked sent
+  std::optional<TimePoint> sent_at(std::uint64_t seq) const;  // the latest time it was marked sent
 
   std::size_t size() const { return pending_; }          // not yet confirmed
   std::size_t in_flight() const { return in_flight_; }   // sent, not yet confirmed
   std::size_t unsent() const { return pending_ - in_flight_; }
   std::uint64_t bytes() const { return bytes_; }
+  std::uint64_t bytes_in_flight() const { return bytes_in_flight_; }
   bool empty() const { return pending_ == 0; }
 
   // Every unconfirmed event goes back to the buffer, to be leased again later.
@@ -77,7 +86,10 @@ class Window {
     OutgoingEvent event;
     State state = State::unsent;
     bool ok = true;
+    bool poisoned = false;
     std::uint32_t sends = 0;
+    std::uint32_t lost_alone = 0;
+    TimePoint sent_at{};
     std::string reason;
   };
 
@@ -98,6 +110,7 @@ class Window {
   std::size_t pending_ = 0;
   std::size_t in_flight_ = 0;
   std::uint64_t bytes_ = 0;
+  std::uint64_t bytes_in_flight_ = 0;
 };
 
 }  // namespace mf::uplink

@@ -87,7 +87,7 @@ struct NullListener : LinkListener {
 class BatchLinkTest : public ::testing::Test {
  protected:
   BatchLinkTest() {
-    settings.window = 64;
+    settings.in_flight.max_events = 64;
     auto e = std::make_unique<ScriptedEndpoint>(scheduler);
     endpoint = e.get();
     link = std::make_unique<BatchLink>(0, "test", std::move(e), deps, settings, listener);

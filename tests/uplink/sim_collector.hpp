@@ -30,6 +30,8 @@ class SimCollector final : public net::WsTransport {
   std::size_t refuse_pairings = 0;   // refuse the next N pairings as if the session expired
   std::size_t kill_after_events = 0;  // close each connection after this many events (0: never)
   std::function<std::string(const std::string& attributes)> reject_if;  // non-empty reason: reject
+  std::function<bool(const std::string& attributes)> kill_on;  // true: the connection dies, the event unstored (a poison)
+  std::function<bool(const std::string& attributes)> silent_on;  // true: the connection answers nothing more (hangs)
 
   // ---- what happened
   std::vector<TimePoint> auth_times;
@@ -38,6 +40,7 @@ class SimCollector final : public net::WsTransport {
   std::size_t connections_opened = 0;
   std::size_t max_open_connections = 0;
   std::size_t open_connections = 0;
+  std::size_t max_in_flight = 0;  // events received on one connection and not yet answered, at most
 
   using Granted = std::function<void(Expected<manufactory::Session>)>;
   void authenticate(const std::string& actor_json, Granted callback) {
@@ -121,6 +124,12 @@ class SimCollector final : public net::WsTransport {
         if (!closed_ && handlers_.on_message) handlers_.on_message(text);
       }, sim_.reply_delay);
     }
+    void answer(std::string text) {  // an event's reply
+      later([this, text] {
+        --unanswered_;
+        if (!closed_ && handlers_.on_message) handlers_.on_message(text);
+      }, sim_.reply_delay);
+    }
 
     SimCollector& sim_;
     Handlers handlers_;
@@ -130,6 +139,8 @@ class SimCollector final : public net::WsTransport {
     std::string actor_json_;
     TimePoint expires_at_{};
     std::size_t events_ = 0;
+    std::size_t unanswered_ = 0;
+    bool hung_ = false;
   };
 
   FakeScheduler& scheduler_;
@@ -159,13 +170,19 @@ inline void SimCollector::Conn::send(std::string_view text) {
   }
   if (sim_.scheduler_.now() >= expires_at_) ++sim_.events_on_expired_session;
   const auto& attrs = (*doc)["attributes"];
+  if (sim_.kill_on && sim_.kill_on(json::to_string(attrs))) return later([this] { drop("killed by a poison event"); });
+  if (hung_ || (sim_.silent_on && sim_.silent_on(json::to_string(attrs)))) {
+    hung_ = true;
+    return;
+  }
   const auto* seq = json::find(attrs, "seq");
   sim_.received[actor_json_].push_back(seq != nullptr && seq->IsInt64() ? seq->GetInt64() : -1);
   if (sim_.kill_after_events != 0 && ++events_ >= sim_.kill_after_events) {
     return later([this] { drop("killed after N events"); });
   }
   const std::string reason = sim_.reject_if ? sim_.reject_if(json::to_string(attrs)) : std::string();
-  reply(reason.empty() ? R"({"type":"event","status":"ok"})"
+  sim_.max_in_flight = std::max(sim_.max_in_flight, ++unanswered_);
+  answer(reason.empty() ? R"({"type":"event","status":"ok"})"
                        : R"({"type":"event","status":"error","message":")" + reason + R"("})");
 }
 

@@ -110,7 +110,7 @@ TEST_F(UplinkTest, DeliversInOrderAndEmptiesTheBuffer) {
 }
 
 TEST_F(UplinkTest, TheWindowBoundsEventsInFlight) {
-  settings.link.window = 8;
+  settings.link.in_flight.max_events = 8;
   sim.reply_delay = Duration(100);
   for (int i = 0; i < 100; ++i) push(a, i);
   run_for(Duration(250));  // greeting and pairing took 200 ms; no event answered yet
@@ -128,6 +128,79 @@ TEST_F(UplinkTest, UnansweredEventsAreResentInOrderAfterAKill) {
   EXPECT_EQ(counters.events_acked, 1000u);
   EXPECT_GT(counters.reconnects, 10u);
   EXPECT_EQ(buffer.stats().events, 0u);
+}
+
+TEST_F(UplinkTest, TheWindowGrowsWhileRepliesKeepPace) {
+  sim.reply_delay = Duration(50);  // a WAN round trip
+  for (int i = 0; i < 20000; ++i) push(a, i);
+  run_for(seconds(1));
+  // A fixed window of 64 delivers 64 per round trip: 1 280 in this second.
+  EXPECT_GT(counters.events_acked, 15000u);
+  EXPECT_GT(sim.max_in_flight, 2000u);
+  EXPECT_LE(sim.max_in_flight, 4096u);  // uplink.window
+  run_for(seconds(10));
+  expect_complete_in_order(sim.received[a], 20000);
+}
+
+TEST_F(UplinkTest, TheWindowStaysWithinItsBounds) {
+  sim.reply_delay = Duration(50);
+  settings.link.in_flight.max_events = 100;
+  for (int i = 0; i < 2000; ++i) push(a, i);
+  run_for(seconds(5));
+  EXPECT_EQ(sim.max_in_flight, 100u);
+  expect_complete_in_order(sim.received[a], 2000);
+}
+
+TEST_F(UplinkTest, TheWindowStaysWithinItsBytes) {
+  sim.reply_delay = Duration(50);
+  settings.link.in_flight.max_bytes = 200;  // {"seq":1000} is 12 bytes: 16 of them
+  for (int i = 1000; i < 3000; ++i) push(a, i);
+  run_for(seconds(20));
+  EXPECT_EQ(sim.max_in_flight, 16u);
+  EXPECT_EQ(counters.events_acked, 2000u);
+}
+
+TEST_F(UplinkTest, EveryConnectionMakesProgressWhenEachDiesAtItsFifthEvent) {
+  sim.reply_delay = Duration(10);  // the replies to the first four are still due when the fifth kills it
+  sim.kill_after_events = 5;
+  for (int i = 0; i < 300; ++i) push(a, i);
+  run_for(minutes(30));
+  expect_complete_in_order(sim.received[a], 300);
+  EXPECT_EQ(counters.events_acked, 300u);
+  EXPECT_EQ(counters.events_poisoned, 0u);
+  EXPECT_LT(sim.received[a].size(), 300u * 3) << "resends stay a fraction: the window shrank";
+}
+
+TEST_F(UplinkTest, AnEventThatKillsTheConnectionEachTimeIsGivenUpAndTheRestFlows) {
+  sim.kill_on = [](const std::string& attrs) { return attrs == R"({"seq":7})"; };
+  sim.reply_delay = Duration(5);
+  for (int i = 0; i < 50; ++i) push(a, i);
+  run_for(minutes(30));
+  EXPECT_EQ(counters.events_poisoned, 1u);
+  EXPECT_EQ(counters.events_rejected, 0u);
+  EXPECT_EQ(counters.events_acked, 49u);
+  ASSERT_EQ(dead_letters.size(), 1u);
+  EXPECT_NE(dead_letters[0].find(R"({"seq":7} the connection was lost each of the 5 times this event was sent alone)"),
+            std::string::npos)
+      << dead_letters[0];
+  std::vector<std::int64_t> expected = iota(0, 50);
+  expected.erase(expected.begin() + 7);
+  std::vector<std::int64_t> firsts;  // first arrivals
+  for (auto seq : sim.received[a]) {
+    if (std::find(firsts.begin(), firsts.end(), seq) == firsts.end()) firsts.push_back(seq);
+  }
+  EXPECT_EQ(firsts, expected);
+  EXPECT_EQ(buffer.stats().events, 0u);
+}
+
+TEST_F(UplinkTest, AnEventNeverAnsweredIsNotTakenForPoison) {
+  sim.silent_on = [](const std::string& attrs) { return attrs == R"({"seq":3})"; };
+  for (int i = 0; i < 5; ++i) push(a, i);
+  run_for(minutes(30));  // the reply time-out closes each connection: the server's silence, not the event's fault
+  EXPECT_EQ(counters.events_poisoned, 0u);
+  EXPECT_EQ(counters.events_acked, 3u);
+  EXPECT_GT(counters.reconnects, 5u);
+  EXPECT_TRUE(dead_letters.empty());
 }
 
 TEST_F(UplinkTest, RejectedEventsGoToTheDeadLetterAndAreNotRetried) {
@@ -273,7 +346,7 @@ TEST_F(UplinkTest, AtMostMaxConnectionsActorsAreServedFairly) {
   settings.max_connections = 2;
   settings.fair_share = seconds(5);
   sim.reply_delay = Duration(10);
-  settings.link.window = 4;
+  settings.link.in_flight.max_events = 4;
   // Three actors, each with more than fits in one share.
   for (int i = 0; i < 3000; ++i) {
     push(a, i);

@@ -25,6 +25,7 @@ const char* const kUsage = R"(mock-collector: the agent's platforms for tests, d
   --kill-every N         drop the TCP connection at every N-th event (sama: message; REST: data
                          request) on a connection, after storing it, unanswered
   --reply-delay DUR      delay every WebSocket reply (order kept)
+  --poison-seq N         manufactory: an event whose seq is N drops the connection, unstored, every time
   --fail-auth N          answer the first N /auth calls with 503 and Retry-After
   --retry-after SECONDS  the Retry-After value for those (default 1)
   --stats-file FILE      JSON counters, rewritten at most every 50 ms, on SIGUSR1 and at exit
@@ -146,6 +147,7 @@ Options parse_options(const std::vector<std::string>& args) {
     else if (flag == "--schemas") o.schemas_file = v;
     else if (flag == "--session-ttl") o.session_ttl = to_duration(flag, v);
     else if (flag == "--kill-every") o.kill_every = to_number(flag, v);
+    else if (flag == "--poison-seq") o.poison_seq = static_cast<std::int64_t>(to_number(flag, v));
     else if (flag == "--reply-delay") o.reply_delay = to_duration(flag, v);
     else if (flag == "--fail-auth") o.fail_auth = to_number(flag, v);
     else if (flag == "--retry-after") o.retry_after_s = static_cast<unsigned>(to_number(flag, v));

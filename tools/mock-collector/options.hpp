@@ -23,6 +23,7 @@ struct Options {
   std::string schemas_file;  // optional: {"actors": {name: TYPE}, "events": {name: TYPE}, "unique_id": name}
   std::chrono::milliseconds session_ttl = std::chrono::hours(12);
   std::uint64_t kill_every = 0;  // drop the TCP connection at every N-th event on a connection (unanswered)
+  std::int64_t poison_seq = -1;  // an event with this seq drops the connection, unstored (-1: none)
   std::uint64_t fail_every = 0;  // REST platforms: answer every N-th data request with 503 (nothing stored)
   std::chrono::milliseconds reply_delay{0};
   std::uint64_t fail_auth = 0;  // answer the first N /auth calls with 503

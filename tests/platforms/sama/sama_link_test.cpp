@@ -187,7 +187,7 @@ class SamaLinkTest : public ::testing::Test {
  protected:
   explicit SamaLinkTest(TimePoint start = TimePoint(hours(1000))) : scheduler(start) {
     settings.connection.request_timeout = seconds(15);
-    settings.window = 32;
+    settings.in_flight.max_events = 32;
     settings.credential.reauth_before = minutes(10);
   }
 

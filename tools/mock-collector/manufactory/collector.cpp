@@ -277,6 +277,13 @@ HttpReply Collector::rest_event(std::string_view key, std::string_view body) {
   return {200, R"({"message":"success"})"};
 }
 
+bool Collector::poisons(std::string_view text) const {
+  if (options_.poison_seq < 0) return false;
+  auto doc = mf::json::parse_untrusted(text, kLimits);
+  const auto* attrs = doc && doc->IsObject() ? mf::json::find(*doc, "attributes") : nullptr;
+  return attrs != nullptr && attrs->IsObject() && seq_of(*attrs) == options_.poison_seq;
+}
+
 HttpReply Collector::schema_call(std::string_view method, std::string_view kind, std::string_view rest,
                                  std::string_view token, std::string_view body) {
   if (token != options_.access_token) return http_error(401, "invalid access token");

@@ -59,6 +59,8 @@ class Collector final : public Service {
   const Options& options() const { return options_; }
   void count_connection() { ++stats_.connections; dirty_ = true; }
   void count_kill() { ++stats_.kills; dirty_ = true; }
+  // --poison-seq: this event message kills its connection.
+  bool poisons(std::string_view text) const;
   void count_expiry_close() { ++stats_.expiry_closes; dirty_ = true; }
   void record_latency(std::chrono::nanoseconds latency);
 

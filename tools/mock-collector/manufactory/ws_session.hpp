@@ -57,6 +57,10 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
     const std::string text = beast::buffers_to_string(in_.data());
     in_.consume(in_.size());
     if (peer_.paired && misbehave()) return read();
+    if (peer_.paired && collector_.poisons(text)) {
+      collector_.count_kill();
+      return kill();
+    }
     const bool was_paired = peer_.paired;
     const std::uint64_t events_before = peer_.events;
     auto reply = collector_.handle_ws_message(text, peer_, Clock::now());
