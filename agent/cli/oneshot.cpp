@@ -13,7 +13,7 @@
 #include "agent/event/attributes.hpp"
 #include "agent/event/envelope.hpp"
 #include "agent/ingest/ingest.hpp"
-#include "agent/net/websocketpp/websocketpp_transport.hpp"
+#include "agent/net/ws_backend.hpp"
 #include "agent/platforms/platform.hpp"
 #include "agent/uplink/batch_endpoint.hpp"
 #include "agent/uplink/connection.hpp"
@@ -123,7 +123,7 @@ class StreamOneShot final : public uplink::ConnectionObserver {
         io_(io),
         scheduler_(scheduler),
         endpoint_(std::move(endpoint)),
-        transport_(net::make_websocketpp_transport(io, tls, {config.collector.connect_timeout, config.collector.max_message_bytes})) {}
+        transport_(net::make_ws_transport(io, tls, {config.collector.connect_timeout, config.collector.max_message_bytes})) {}
 
   void start(const uplink::OutgoingEvent& event) {
     event_ = &event;

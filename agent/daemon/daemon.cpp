@@ -21,7 +21,7 @@
 #include "agent/daemon/status.hpp"
 #include "agent/ingest/ingest.hpp"
 #include "agent/net/unix_line_server.hpp"
-#include "agent/net/websocketpp/websocketpp_transport.hpp"
+#include "agent/net/ws_backend.hpp"
 #include "agent/platforms/platform.hpp"
 #include "agent/uplink/uplink.hpp"
 
@@ -103,7 +103,7 @@ class Daemon final : public ingest::ActorDirectory {
         started_at_(scheduler_.now()),
         http_(io_, tls, {config_.collector.connect_timeout, config_.collector.request_timeout, config_.collector.max_response_bytes}),
         platform_(platforms::make_platform(config_, {scheduler_, clock_, http_, counters_, random_})),
-        transport_(net::make_websocketpp_transport(
+        transport_(net::make_ws_transport(
             io_, tls, {config_.collector.connect_timeout, config_.collector.max_message_bytes, config_.uplink.ping_interval, config_.collector.request_timeout})),
         buffer_(std::move(buffer)),
         dead_letter_(config_.buffer.dead_letter),

@@ -1,13 +1,16 @@
 // agent-bench: the agent end to end, against the mock collector over TLS on
 // loopback, next to the ceiling an ideal client reaches on the same collector.
 //
-//   agent-bench [--platform manufactory|sama|oisp|mobiusflow] [--runs N] [--quick] [--json FILE]
+//   agent-bench [--platform manufactory|sama|oisp|mobiusflow] [--reply-delay MS] [--runs N] [--quick] [--json FILE]
 //
 // Scenarios (each run starts a fresh mock collector and, for the agent, a
 // fresh `manufactory-agent run`):
 //   ceiling     an ideal pipelined client of the platform (ideal_clients.cpp):
-//               log in, connect, keep `window` events in flight, count
+//               log in, connect, write every event at once (no window), count
 //               confirmations. Boost.Beast, nothing else.
+//   delay       the mock delays every reply (order kept), as a collector far
+//               away would: rows for 1, 10, 50 and 200 ms on the streaming
+//               platforms (or only --reply-delay MS).
 //   agent       the same events through the ingest socket (as `send` does);
 //               throughput = events acknowledged by the collector per second,
 //               from the first line written to the last acknowledgement.
@@ -40,104 +43,6 @@ using namespace bench;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class Agent {
- public:
-  Agent(const Env& env, const Mock& mock, const std::string& name) : dir_(env.work + "/" + name) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    const std::string config = dir_ + "/config.yaml";
-    std::ofstream(config) << platform_yaml(env, mock.port())
-                          << "buffer:\n  max_events: 4000000\n  max_bytes: 2GiB\n"
-                          << "uplink:\n  max_connections: 8\n"
-                          << "log:\n  level: warn\n"
-                          << "ingest:\n  socket: " << ingest_socket() << "\n  control_socket: " << dir_ << "/control.sock\n";
-    fs::permissions(config, fs::perms::owner_read | fs::perms::owner_write);
-    const std::string notify = dir_ + "/notify";
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", notify.c_str());
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("cannot bind " + notify);
-    const auto start = SteadyClock::now();
-    child_ = std::make_unique<Child>(std::vector<std::string>{env.build + "/manufactory-agent", "run", "--config", config},
-                                     std::vector<std::string>{"NOTIFY_SOCKET=" + notify}, dir_ + "/agent.log");
-    char buf[4096];
-    timeval limit{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-    for (;;) {
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) die("the agent did not report READY=1: " + read_text(dir_ + "/agent.log"));
-      if (std::string_view(buf, static_cast<std::size_t>(n)).find("READY=1") != std::string_view::npos) break;
-    }
-    ready_ms_ = seconds_since(start) * 1000;
-    ::close(fd);
-  }
-
-  std::string ingest_socket() const { return dir_ + "/ingest.sock"; }
-  double ready_ms() const { return ready_ms_; }
-  const Child& process() const { return *child_; }
-
-  std::uint64_t events_acked() const {
-    auto answer = mf::cli::UnixLineClient::request(dir_ + "/control.sock", "control", "status");
-    if (!answer) die(answer.error().message);
-    auto doc = mf::json::parse_untrusted(*answer, {16 << 20, 32});
-    if (!doc) die("status failed: " + *answer);
-    return u64(*doc, "events_acked");
-  }
-
-  void wait_for_acked(std::uint64_t n) const {
-    const auto deadline = SteadyClock::now() + 300s;
-    while (events_acked() < n) {
-      if (SteadyClock::now() > deadline) die("the agent did not deliver " + std::to_string(n) + " events in 300 s");
-      std::this_thread::sleep_for(2ms);
-    }
-  }
-
- private:
-  std::string dir_;
-  std::unique_ptr<Child> child_;
-  double ready_ms_ = 0;
-};
-
-int connect_unix(const std::string& path) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("cannot connect to " + path);
-  return fd;
-}
-
-void write_all(int fd, const std::string& data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
-    if (n <= 0) die("the agent closed the ingest socket");
-    done += static_cast<std::size_t>(n);
-  }
-}
-
-// Reads n reply lines; every one must be {"ok":true}.
-std::thread read_replies(int fd, std::uint64_t n) {
-  return std::thread([fd, n] {
-    std::uint64_t lines = 0;
-    std::string pending;
-    std::vector<char> buf(64 << 10);
-    while (lines < n) {
-      const ssize_t got = ::recv(fd, buf.data(), buf.size(), 0);
-      if (got <= 0) die("the ingest socket closed early");
-      pending.append(buf.data(), static_cast<std::size_t>(got));
-      std::size_t from = 0;
-      for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n', from)) {
-        if (pending.compare(from, nl - from, R"({"ok":true})") != 0) die("refused at ingest: " + pending.substr(from, nl - from));
-        ++lines;
-        from = nl + 1;
-      }
-      pending.erase(0, from);
-    }
-  });
-}
-
 struct AgentRun {
   double events_per_s = 0;
   double cpu_us_per_event = 0;
@@ -151,8 +56,10 @@ struct AgentRun {
 };
 
 // Full speed: every line written at once (as fast as the socket takes them).
-AgentRun run_agent(const Env& env, int actors, int events, std::size_t size) {
-  Mock mock(env, "agent-mock");
+AgentRun run_agent(const Env& env, const Scenario& scenario) {
+  const int actors = scenario.actors, events = scenario.events;
+  const std::size_t size = scenario.size;
+  Mock mock(env, "agent-mock", scenario);
   Agent agent(env, mock, "agent");
   AgentRun r;
   r.ready_ms = agent.ready_ms();
@@ -248,6 +155,7 @@ struct Options {
   bool quick = false;
   std::string json_file;
   std::string platform = "manufactory";
+  int reply_delay_ms = -1;  // --reply-delay: only rows with this delay
 };
 
 Options parse(int argc, char** argv) {
@@ -258,25 +166,14 @@ Options parse(int argc, char** argv) {
     else if (a == "--quick") o.quick = true;
     else if (a == "--json" && i + 1 < argc) o.json_file = argv[++i];
     else if (a == "--platform" && i + 1 < argc) o.platform = argv[++i];
+    else if (a == "--reply-delay" && i + 1 < argc) o.reply_delay_ms = std::max(0, std::atoi(argv[++i]));
     else {
-      std::fprintf(stderr, "usage: agent-bench [--platform manufactory|sama|oisp|mobiusflow] [--runs N] [--quick] [--json FILE]\n");
+      std::fprintf(stderr, "usage: agent-bench [--platform manufactory|sama|oisp|mobiusflow] [--reply-delay MS] [--runs N] [--quick] "
+                           "[--json FILE]\n");
       std::exit(2);
     }
   }
   return o;
-}
-
-Env make_env(const std::string& platform) {
-  Env env;
-  env.platform = platform;
-  env.build = fs::canonical("/proc/self/exe").parent_path().string();
-  env.source = MF_SOURCE_DIR;
-  char tmpl[] = "/tmp/mf-agent-bench-XXXXXX";
-  env.work = ::mkdtemp(tmpl);
-  env.certs = env.work + "/certs";
-  const std::string make_certs = env.source + "/tools/make-test-certs.sh " + env.certs + " > /dev/null 2>&1";
-  if (std::system(make_certs.c_str()) != 0) die("tools/make-test-certs.sh failed");
-  return env;
 }
 
 }  // namespace
@@ -288,31 +185,34 @@ int main(int argc, char** argv) {
     die("--platform: manufactory, sama, oisp or mobiusflow");
   }
   const Env env = make_env(o.platform);
-  struct Config {
-    int actors;
-    std::size_t size;
-    int events;
-  };
   const int scale = o.quick ? 10 : 1;
-  const std::vector<Config> configs = {{1, 100, 200'000 / scale}, {8, 100, 200'000 / scale},
-                                       {1, 1024, 100'000 / scale}, {8, 1024, 100'000 / scale}};
-
+  std::vector<Scenario> rows = {{1, 100, 200'000 / scale, 0}, {8, 100, 200'000 / scale, 0},
+                                {1, 1024, 100'000 / scale, 0}, {8, 1024, 100'000 / scale, 0}};
+  const bool streams = o.platform == "manufactory" || o.platform == "sama";
+  if (o.reply_delay_ms >= 0) {
+    rows = {{1, 100, 100'000 / scale, o.reply_delay_ms}, {8, 100, 100'000 / scale, o.reply_delay_ms}};
+  } else if (streams) {  // a collector far away: the replies take this long
+    for (int delay : {1, 10, 50, 200}) {
+      for (int actors : {1, 8}) rows.push_back({actors, 100, 100'000 / scale, delay});
+    }
+  }
   std::string json = "{\"platform\":\"" + o.platform + "\",\"runs\":" + std::to_string(o.runs) + ",\"throughput\":[";
-  std::printf("agent-bench: platform %s; median (min–max) of %d runs; its mock over TLS on loopback; window %d\n\n",
-              o.platform.c_str(), o.runs, kWindow);
-  std::printf("%-6s %6s %7s %24s %24s %18s %18s %11s %15s %15s\n", "actors", "event", "events", "ceiling ev/s", "agent ev/s",
+  std::printf("agent-bench: platform %s; median (min–max) of %d runs; its mock over TLS on loopback; the ceiling without "
+              "a window, the agent on its default config\n\n",
+              o.platform.c_str(), o.runs);
+  std::printf("%-6s %6s %6s %7s %24s %24s %18s %18s %11s %15s %15s\n", "actors", "event", "delay", "events", "ceiling ev/s", "agent ev/s",
               "agent/ceiling", "agent CPU µs/ev", "ideal µs/ev", "mock µs/ev c/a", "mock busy c/a");
   std::vector<double> ready_ms, rss_idle, pss_idle, uss_idle, rss_peak;
   bool first = true;
-  for (const auto& c : configs) {
+  for (const auto& c : rows) {
     std::vector<double> ceiling, agent, ratio, cpu, ideal_cpu, mock_us_c, mock_us_a, mock_busy_c, mock_busy_a;
     for (int run = 0; run < o.runs; ++run) {
-      const CeilingRun ideal = run_ceiling(env, c.actors, c.events, c.size);
+      const CeilingRun ideal = run_ceiling(env, c);
       ceiling.push_back(ideal.events_per_s);
       ideal_cpu.push_back(ideal.cpu_us_per_event);
       mock_us_c.push_back(ideal.mock_us_per_event);
       mock_busy_c.push_back(ideal.mock_cpu_share);
-      const AgentRun a = run_agent(env, c.actors, c.events, c.size);
+      const AgentRun a = run_agent(env, c);
       agent.push_back(a.events_per_s);
       ratio.push_back(a.events_per_s / ceiling.back());
       cpu.push_back(a.cpu_us_per_event);
@@ -327,16 +227,18 @@ int main(int argc, char** argv) {
     const auto ce = summarize(ceiling), ag = summarize(agent), ra = summarize(ratio), cp = summarize(cpu),
                ic = summarize(ideal_cpu), muc = summarize(mock_us_c), mua = summarize(mock_us_a), mbc = summarize(mock_busy_c),
                mba = summarize(mock_busy_a);
-    std::printf("%-6d %5zuB %7d %24s %24s %18s %18s %11.1f %8.1f / %4.1f %8.0f%% / %2.0f%%\n", c.actors, c.size, c.events,
+    std::printf("%-6d %5zuB %4dms %7d %24s %24s %18s %18s %11.1f %8.1f / %4.1f %8.0f%% / %2.0f%%\n", c.actors, c.size,
+                c.reply_delay_ms, c.events,
                 range(ce, "%.0f").c_str(), range(ag, "%.0f").c_str(), range(ra, "%.2f").c_str(), range(cp, "%.1f").c_str(),
                 ic.median, muc.median, mua.median, mbc.median * 100, mba.median * 100);
     char item[640];
     std::snprintf(item, sizeof item,
-                  "%s{\"actors\":%d,\"event_bytes\":%zu,\"events\":%d,\"ceiling_events_per_s\":%.0f,\"agent_events_per_s\":%.0f,"
+                  "%s{\"actors\":%d,\"event_bytes\":%zu,\"reply_delay_ms\":%d,\"events\":%d,\"ceiling_events_per_s\":%.0f,"
+                  "\"agent_events_per_s\":%.0f,"
                   "\"ratio\":%.3f,\"ratio_min\":%.3f,\"ratio_max\":%.3f,\"cpu_us_per_event\":%.2f,\"ideal_cpu_us_per_event\":%.2f,"
                   "\"mock_us_per_event_ceiling\":%.2f,\"mock_us_per_event_agent\":%.2f,\"mock_busy_ceiling\":%.2f,"
                   "\"mock_busy_agent\":%.2f}",
-                  first ? "" : ",", c.actors, c.size, c.events, ce.median, ag.median, ra.median, ra.min, ra.max, cp.median,
+                  first ? "" : ",", c.actors, c.size, c.reply_delay_ms, c.events, ce.median, ag.median, ra.median, ra.min, ra.max, cp.median,
                   ic.median, muc.median, mua.median, mbc.median, mba.median);
     json += item;
     first = false;

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -13,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "agent/cli/unix_client.hpp"
 #include "agent/common/json.hpp"
 
 namespace bench {
@@ -21,7 +24,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 [[noreturn]] void die(const std::string& why) {
-  std::fprintf(stderr, "agent-bench: %s\n", why.c_str());
+  std::fprintf(stderr, "%s: %s\n", program_invocation_short_name, why.c_str());
   std::exit(1);
 }
 
@@ -89,6 +92,11 @@ std::uint64_t Child::proc_kib(const std::string& file, const std::string& key) c
     }
     return 0;
 }
+
+Mock::Mock(const Env& env, const std::string& name, const Scenario& scenario)
+    : Mock(env, name,
+           scenario.reply_delay_ms > 0 ? std::vector<std::string>{"--reply-delay", std::to_string(scenario.reply_delay_ms) + "ms"}
+                                       : std::vector<std::string>{}) {}
 
 Mock::Mock(const Env& env, const std::string& name, const std::vector<std::string>& extra) : dir_(env.work + "/" + name) {
     fs::remove_all(dir_);  // no stale port file from an earlier run
@@ -169,6 +177,105 @@ std::string platform_yaml(const Env& env, const std::string& port) {
   }
   return "org_id: \"org_test\"\nproject_id: 1\nproject_key: \"test-project-key\"\nactor:\n  username: bench\n"
          "collector:\n  url: " + url + "\n  ws_url: wss://localhost:" + port + "/ws\n" + ca;
+}
+
+Agent::Agent(const Env& env, const Mock& mock, const std::string& name, const std::string& uplink_yaml) : dir_(env.work + "/" + name) {
+  fs::remove_all(dir_);
+  fs::create_directories(dir_);
+  const std::string config = dir_ + "/config.yaml";
+  std::ofstream(config) << platform_yaml(env, mock.port())
+                        << "buffer:\n  max_events: 4000000\n  max_bytes: 2GiB\n"
+                        << "uplink:\n  max_connections: 8\n" << uplink_yaml
+                        << "log:\n  level: warn\n"
+                        << "ingest:\n  socket: " << ingest_socket() << "\n  control_socket: " << dir_ << "/control.sock\n";
+  fs::permissions(config, fs::perms::owner_read | fs::perms::owner_write);
+  const std::string notify = dir_ + "/notify";
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", notify.c_str());
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("cannot bind " + notify);
+  const auto start = SteadyClock::now();
+  child_ = std::make_unique<Child>(std::vector<std::string>{env.build + "/manufactory-agent", "run", "--config", config},
+                                   std::vector<std::string>{"NOTIFY_SOCKET=" + notify}, dir_ + "/agent.log");
+  char buf[4096];
+  timeval limit{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) die("the agent did not report READY=1: " + read_text(dir_ + "/agent.log"));
+    if (std::string_view(buf, static_cast<std::size_t>(n)).find("READY=1") != std::string_view::npos) break;
+  }
+  ready_ms_ = seconds_since(start) * 1000;
+  ::close(fd);
+}
+
+std::uint64_t Agent::events_acked() const {
+  auto answer = mf::cli::UnixLineClient::request(dir_ + "/control.sock", "control", "status");
+  if (!answer) die(answer.error().message);
+  auto doc = mf::json::parse_untrusted(*answer, {16 << 20, 32});
+  if (!doc) die("status failed: " + *answer);
+  return u64(*doc, "events_acked");
+}
+
+void Agent::wait_for_acked(std::uint64_t n) const {
+  const auto deadline = SteadyClock::now() + 300s;
+  while (events_acked() < n) {
+    if (SteadyClock::now() > deadline) die("the agent did not deliver " + std::to_string(n) + " events in 300 s");
+    std::this_thread::sleep_for(2ms);
+  }
+}
+
+int connect_unix(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("cannot connect to " + path);
+  return fd;
+}
+
+void write_all(int fd, const std::string& data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    if (n <= 0) die("the agent closed the ingest socket");
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+// Reads n reply lines; every one must be {"ok":true}.
+std::thread read_replies(int fd, std::uint64_t n) {
+  return std::thread([fd, n] {
+    std::uint64_t lines = 0;
+    std::string pending;
+    std::vector<char> buf(64 << 10);
+    while (lines < n) {
+      const ssize_t got = ::recv(fd, buf.data(), buf.size(), 0);
+      if (got <= 0) die("the ingest socket closed early");
+      pending.append(buf.data(), static_cast<std::size_t>(got));
+      std::size_t from = 0;
+      for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n', from)) {
+        if (pending.compare(from, nl - from, R"({"ok":true})") != 0) die("refused at ingest: " + pending.substr(from, nl - from));
+        ++lines;
+        from = nl + 1;
+      }
+      pending.erase(0, from);
+    }
+  });
+}
+
+Env make_env(const std::string& platform) {
+  Env env;
+  env.platform = platform;
+  env.build = fs::canonical("/proc/self/exe").parent_path().string();
+  env.source = MF_SOURCE_DIR;
+  char tmpl[] = "/tmp/mf-agent-bench-XXXXXX";
+  env.work = ::mkdtemp(tmpl);
+  env.certs = env.work + "/certs";
+  const std::string make_certs = env.source + "/tools/make-test-certs.sh " + env.certs + " > /dev/null 2>&1";
+  if (std::system(make_certs.c_str()) != 0) die("tools/make-test-certs.sh failed");
+  return env;
 }
 
 }  // namespace bench

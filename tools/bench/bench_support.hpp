@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agent/common/rapidjson.hpp"
@@ -40,6 +41,14 @@ class Child {
   pid_t pid_ = -1;
 };
 
+// One row of the table: who sends what, and how long the mock takes to reply.
+struct Scenario {
+  int actors = 1;
+  std::size_t size = 100;
+  int events = 0;
+  int reply_delay_ms = 0;  // the mock's --reply-delay: a collector that far away
+};
+
 struct Env {
   std::string build;   // where manufactory-agent and mock-collector are
   std::string source;  // for tools/make-test-certs.sh
@@ -48,10 +57,14 @@ struct Env {
   std::string platform = "manufactory";
 };
 
+// A fresh work directory with test certificates, for this platform.
+Env make_env(const std::string& platform);
+
 // The mock of env.platform, on a free port.
 class Mock {
  public:
   Mock(const Env& env, const std::string& name, const std::vector<std::string>& extra = {});
+  Mock(const Env& env, const std::string& name, const Scenario& scenario);
   const std::string& port() const { return port_; }
   const Child& process() const { return *child_; }
   rapidjson::Document stats() const;
@@ -61,6 +74,29 @@ class Mock {
   std::unique_ptr<Child> child_;
   std::string port_;
 };
+
+// `manufactory-agent run` on a config for this mock, started and READY=1.
+class Agent {
+ public:
+  // uplink_yaml: more keys of the uplink: section ("  backoff_base: 1ms\n").
+  Agent(const Env& env, const Mock& mock, const std::string& name, const std::string& uplink_yaml = "");
+
+  std::string ingest_socket() const { return dir_ + "/ingest.sock"; }
+  double ready_ms() const { return ready_ms_; }
+  const Child& process() const { return *child_; }
+  std::uint64_t events_acked() const;
+  void wait_for_acked(std::uint64_t n) const;
+
+ private:
+  std::string dir_;
+  std::unique_ptr<Child> child_;
+  double ready_ms_ = 0;
+};
+
+int connect_unix(const std::string& path);
+void write_all(int fd, const std::string& data);
+// Reads n reply lines on the ingest socket; every one must be {"ok":true}.
+std::thread read_replies(int fd, std::uint64_t n);
 
 std::uint64_t u64(const rapidjson::Value& v, const char* key);
 

@@ -118,7 +118,8 @@ Wire sama_wire(boost::asio::io_context& io, ssl::context& tls, const std::string
   return w;
 }
 
-// Keeps kWindow events in flight on one WebSocket; events go to actors in turn.
+// Writes all its events on one WebSocket as fast as it can (no window: the
+// ceiling), counting confirmations; events go to actors in turn.
 class IdealConnection : public std::enable_shared_from_this<IdealConnection> {
  public:
   IdealConnection(boost::asio::io_context& io, ssl::context& tls, Wire wire, int first_actor, int actors, int events)
@@ -132,10 +133,9 @@ class IdealConnection : public std::enable_shared_from_this<IdealConnection> {
 
  private:
   void fill() {
-    while (in_flight_ < kWindow && sent_ < total_) {
+    while (sent_ < total_) {
       queue_.push_back(wire_.message(first_actor_ + sent_ % actors_, sent_));
       ++sent_;
-      ++in_flight_;
     }
     write_next();
   }
@@ -156,10 +156,7 @@ class IdealConnection : public std::enable_shared_from_this<IdealConnection> {
       if (ec) die("ideal client: read failed: " + ec.message());
       const bool confirmation = self->wire_.confirms(beast::buffers_to_string(self->in_.data()));
       self->in_.consume(self->in_.size());
-      if (confirmation) {
-        ++self->acked_;
-        --self->in_flight_;
-      }
+      if (confirmation) ++self->acked_;
       if (self->acked_ == self->total_) return;
       self->fill();
       self->read();
@@ -175,7 +172,6 @@ class IdealConnection : public std::enable_shared_from_this<IdealConnection> {
   std::deque<std::string> queue_;
   bool writing_ = false;
   int sent_ = 0;
-  int in_flight_ = 0;
   int acked_ = 0;
 };
 
@@ -295,8 +291,10 @@ double mobiusflow_ceiling(ssl::context& tls, const std::string& port, int actors
 
 }  // namespace
 
-CeilingRun run_ceiling(const Env& env, int actors, int events, std::size_t size) {
-  Mock mock(env, "ceiling");
+CeilingRun run_ceiling(const Env& env, const Scenario& scenario) {
+  const int actors = scenario.actors, events = scenario.events;
+  const std::size_t size = scenario.size;
+  Mock mock(env, "ceiling", scenario);
   boost::asio::io_context io;
   ssl::context tls(ssl::context::tls_client);
   tls.load_verify_file(env.certs + "/ca.pem");

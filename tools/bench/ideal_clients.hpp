@@ -1,14 +1,12 @@
 #pragma once
 // The ceiling of agent-bench: for each platform, an ideal client written with
-// Boost.Beast alone, keeping `window` events in flight on the mock and
-// counting confirmations. agent / ceiling is what the agent adds.
+// Boost.Beast alone, writing every event at once (a window without bound) on
+// the mock and counting confirmations. agent / ceiling is what the agent adds.
 #include <cstddef>
 
 #include "tools/bench/bench_support.hpp"
 
 namespace bench {
-
-constexpr int kWindow = 64;  // the agent's default uplink.window, for both
 
 struct CeilingRun {
   double events_per_s = 0;
@@ -18,6 +16,6 @@ struct CeilingRun {
 };
 
 // Events per second the ideal client gets confirmed, all actors together.
-CeilingRun run_ceiling(const Env& env, int actors, int events, std::size_t size);
+CeilingRun run_ceiling(const Env& env, const Scenario& scenario);
 
 }  // namespace bench
