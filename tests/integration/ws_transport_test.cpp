@@ -50,7 +50,7 @@ struct Opened {
 
 TEST(WsTransport, APeerThatGoesSilentIsGivenUpByThePings) {
   MockCollector mock({"--quiet"});
-  Opened c(mock, {5s, 1 << 20, 300ms, 400ms});
+  Opened c(mock, {5s, 1 << 20, 300ms, 200ms});
   ASSERT_FALSE(c.messages.empty()) << net::ws_backend_name();
   mock.signal(SIGSTOP);  // the kernel keeps the TCP connection; nothing answers
   const auto stopped = SteadyClock::now();
@@ -59,7 +59,7 @@ TEST(WsTransport, APeerThatGoesSilentIsGivenUpByThePings) {
   ASSERT_TRUE(noticed) << net::ws_backend_name();
   EXPECT_EQ(c.closed->kind, ErrorKind::timeout) << c.closed->message;
   EXPECT_NE(c.closed->message.find("no pong"), std::string::npos) << c.closed->message;
-  EXPECT_LT(c.closed_at - stopped, 300ms + 400ms + 300ms) << "within the ping interval and the pong time-out";
+  EXPECT_LT(c.closed_at - stopped, 300ms + 200ms + 500ms) << "within the ping interval and the pong time-out";
 }
 
 TEST(WsTransport, AKilledPeerIsNoticedAtOnce) {

@@ -78,10 +78,12 @@ struct Core {
   boost::asio::steady_timer deadline;
   boost::asio::steady_timer pinger;
   Duration ping_interval{0};
+  Duration pong_timeout{0};
   std::size_t max_message_bytes = 0;
   Url url;
   bool opened = false;
   bool finished = false;
+  bool closing = false;  // close() was called: the end is ours, whatever code the peer echoes
 
   void finish(const Error& why) {
     if (finished) return;
@@ -107,9 +109,11 @@ struct Core {
   }
 
   // A half-open TCP connection shows no error until something is sent: ping it.
+  // Never again before the last ping's pong time-out ran out: websocketpp
+  // restarts that timer with each ping, and would then never fire.
   static void ping_later(const std::shared_ptr<Core>& core) {
     if (core->ping_interval.count() == 0) return;
-    core->pinger.expires_after(core->ping_interval);
+    core->pinger.expires_after(std::max(core->ping_interval, core->pong_timeout + Duration(50)));
     core->pinger.async_wait([weak = std::weak_ptr<Core>(core)](const boost::system::error_code& ec) {
       auto self = weak.lock();
       if (ec || !self || self->finished || !self->connection) return;
@@ -137,6 +141,7 @@ struct Core {
   }
 
   Error close_reason() {
+    if (closing) return make_error(ErrorKind::network, "connection closed by the agent");
     const auto local = connection->get_local_close_code();
     if (local == websocketpp::close::status::message_too_big) {
       return make_error(ErrorKind::server, "the collector sent a message larger than " + format_size(max_message_bytes) +
@@ -181,6 +186,7 @@ class Connection final : public WsConnection {
 
   void close(std::string_view reason) override {
     if (!core_->connection) return;
+    core_->closing = true;
     websocketpp::lib::error_code ec;
     core_->connection->close(websocketpp::close::status::normal, std::string(reason), ec);
     if (ec) core_->finish(make_error(ErrorKind::network, "WebSocket closed: " + ec.message()));
@@ -207,6 +213,7 @@ class Connection final : public WsConnection {
     con.set_max_message_size(options.max_message_bytes);
     con.set_pong_timeout(static_cast<long>(options.pong_timeout.count()));
     core_->ping_interval = options.ping_interval;
+    core_->pong_timeout = options.pong_timeout;
     core_->max_message_bytes = options.max_message_bytes;
     con.append_header("User-Agent", "manufactory-agent/" MF_VERSION);
     if constexpr (std::is_same_v<Cfg, TlsConfig>) {
