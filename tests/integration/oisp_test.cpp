@@ -230,8 +230,9 @@ TEST(OispDiskBuffer, KillNineMidStreamAndARestartLoseNothingAndActivateOnce) {
   const std::string yaml = "buffer:\n  path: " + state.file("buffer") + "\n";
   {
     DaemonProcess daemon(mock, yaml, "", options);
-    for (int i = 0; i < 20; ++i) ASSERT_EQ(daemon.send(events(i * 100, 100)).exit_code, 0);  // all accepted: on disk
-    std::this_thread::sleep_for(100ms);
+    ASSERT_EQ(daemon.send(events(0, 2000)).exit_code, 0);  // all accepted: on disk
+    // At most 1024 items a request and 300 ms a reply: the first stored batch leaves others still to go.
+    ASSERT_TRUE(eventually([&] { return u64(mock.actor_stats(kActor), "unique") > 0; }, 20s)) << daemon.log();
     daemon.process().signal(SIGKILL);  // mid-stream: requests under way
     daemon.process().wait(5000ms);
   }
