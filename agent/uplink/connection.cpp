@@ -48,6 +48,9 @@ bool Connection::send_event(const OutgoingEvent& event) {
   message_.clear();
   protocol_->encode(event, message_);
   ws_->send(message_);
+  // A transport that reported its end from inside send() (it should not):
+  // what was unanswered is already handed back, so this event was not sent.
+  if (state_ != ConnectionState::streaming) return false;
   if (positional_) sent_.push_back(event.seq);
   else sent_ids_.insert(event.seq);
   if (in_flight() == 1) expect_replies();

@@ -202,5 +202,17 @@ TEST_F(ConnectionTest, TransportFailureBeforeOpenIsReportedOnce) {
   EXPECT_EQ(connection.state(), ConnectionState::closed);
 }
 
+// The soak stalled on this with websocketpp: its send() failed at once and the
+// end was reported inside it, after the unanswered events had been handed
+// back, so the event being sent was counted in flight on a closed connection.
+TEST_F(ConnectionTest, AnEndReportedInsideSendDoesNotCountTheEventAsSent) {
+  open_and_pair();
+  ASSERT_TRUE(send(R"({"a":1})"));
+  link().fail_inside_send = make_error(ErrorKind::network, "invalid state");
+  EXPECT_FALSE(send(R"({"a":2})")) << "not sent: the caller keeps it for the next connection";
+  ASSERT_TRUE(observer.closed);
+  EXPECT_EQ(connection.unanswered(), std::vector<std::uint64_t>{1});
+}
+
 }  // namespace
 }  // namespace mf::uplink

@@ -1,7 +1,9 @@
 #pragma once
 // A WsTransport the test drives by hand: it records what the agent sends and
 // delivers what the test says the collector sent.
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/net/ws_transport.hpp"
@@ -15,6 +17,8 @@ class FakeWsTransport final : public net::WsTransport {
     std::vector<std::string> sent;
     bool close_requested = false;
     bool destroyed = false;
+    // The next send() reports the connection's end before it returns, as websocketpp's did.
+    std::optional<Error> fail_inside_send;
   };
 
   std::unique_ptr<net::WsConnection> connect(const net::Url& url, net::WsConnection::Handlers handlers) override {
@@ -34,7 +38,12 @@ class FakeWsTransport final : public net::WsTransport {
    public:
     explicit Conn(std::shared_ptr<Link> link) : link_(std::move(link)) {}
     ~Conn() override { link_->destroyed = true; }
-    void send(std::string_view text) override { link_->sent.emplace_back(text); }
+    void send(std::string_view text) override {
+      link_->sent.emplace_back(text);
+      if (auto why = std::exchange(link_->fail_inside_send, std::nullopt); why && link_->handlers.on_closed) {
+        link_->handlers.on_closed(*why);
+      }
+    }
     void close(std::string_view) override { link_->close_requested = true; }
     std::size_t buffered_bytes() const override { return 0; }
 
