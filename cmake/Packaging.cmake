@@ -2,7 +2,8 @@
 #   /usr/bin/manufactory-agent
 #   /usr/lib/systemd/system/manufactory-agent.{service,socket}
 #   /etc/manufactory-agent/config.yaml        (package only; a conffile)
-#   /usr/share/doc/manufactory-agent/         README, example config, copyright, changelog
+#   /usr/share/doc/manufactory-agent/         README, docs/, example configs, copyright, changelog
+#   /usr/share/man/man1/manufactory-agent.1.gz, man5/manufactory-agent.yaml.5.gz
 include(GNUInstallDirs)
 
 install(TARGETS manufactory-agent RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -10,7 +11,10 @@ install(FILES systemd/manufactory-agent.service systemd/manufactory-agent.socket
         DESTINATION lib/systemd/system)
 set(MF_DOC_DIR ${CMAKE_INSTALL_DATAROOTDIR}/doc/manufactory-agent)
 install(FILES README.md DESTINATION ${MF_DOC_DIR})
+file(GLOB _docs ${PROJECT_SOURCE_DIR}/docs/*.md)
+install(FILES ${_docs} DESTINATION ${MF_DOC_DIR}/docs)
 install(FILES config/manufactory-agent.yaml DESTINATION ${MF_DOC_DIR}/examples RENAME config.yaml)
+install(DIRECTORY config/examples/ DESTINATION ${MF_DOC_DIR}/examples)
 
 # The packaged config: the example with the three required keys commented
 # out, so a fresh install stays down until someone fills them in.
@@ -27,7 +31,20 @@ file(MAKE_DIRECTORY ${_pkgdoc})
 add_custom_command(OUTPUT ${_pkgdoc}/changelog.Debian.gz
   COMMAND gzip -9n -c ${PROJECT_SOURCE_DIR}/packaging/debian/changelog > ${_pkgdoc}/changelog.Debian.gz
   DEPENDS ${PROJECT_SOURCE_DIR}/packaging/debian/changelog)
-add_custom_target(mf_package_docs ALL DEPENDS ${_pkgdoc}/changelog.Debian.gz)
+# The man pages, gzipped as Debian wants them. The key list in the yaml(5)
+# page is generated from the key declarations (tools/update-docs.sh; a test
+# keeps it equal), so building it needs no target binary: cross builds too.
+set(_man_pages manufactory-agent.1 manufactory-agent.yaml.5)
+set(_man_outputs)
+foreach(_page ${_man_pages})
+  add_custom_command(OUTPUT ${_pkgdoc}/${_page}.gz
+    COMMAND gzip -9n -c ${PROJECT_SOURCE_DIR}/docs/man/${_page} > ${_pkgdoc}/${_page}.gz
+    DEPENDS ${PROJECT_SOURCE_DIR}/docs/man/${_page})
+  list(APPEND _man_outputs ${_pkgdoc}/${_page}.gz)
+endforeach()
+add_custom_target(mf_package_docs ALL DEPENDS ${_pkgdoc}/changelog.Debian.gz ${_man_outputs})
+install(FILES ${_pkgdoc}/manufactory-agent.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${_pkgdoc}/manufactory-agent.yaml.5.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 
 # Never over an operator's config: a by-hand `cmake --install` keeps an existing one.
 # It holds no secret yet; postinst (or the README, by hand) makes it root:manufactory 0640.

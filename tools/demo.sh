@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, starts the mock collector on loopback with
 # TLS, and delivers one event with the docs' one-shot command. Shows the event
-# arriving at the collector.
+# arriving at the collector. An argument picks the platform (default manufactory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -11,31 +11,64 @@ demo="$build/demo"
 mkdir -p "$demo"
 tools/make-test-certs.sh "$demo/certs"
 
+platform=${1:-manufactory}
+case "$platform" in
+  manufactory) received='^event ' ;;
+  sama) received='^message ' ;;
+  oisp) received='^data ' ;;
+  mobiusflow) received='^write ' ;;
+  *) echo "usage: tools/demo.sh [manufactory|sama|oisp|mobiusflow]" >&2; exit 2 ;;
+esac
+
 rm -f "$demo/port"
-"$build/mock-collector" --cert "$demo/certs/server.pem" --key "$demo/certs/server.key" \
+"$build/mock-collector" --platform "$platform" --cert "$demo/certs/server.pem" --key "$demo/certs/server.key" \
   --port-file "$demo/port" --stats-file "$demo/stats.json" > "$demo/collector.log" 2>&1 &
 collector=$!
 trap 'kill $collector 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$demo/port" ] && break; sleep 0.05; done
 port=$(cat "$demo/port")
 
-cat > "$demo/config.yaml" <<YAML
-# The vendor's three keys, plus where our local mock collector listens.
-org_id: "org_test"
+# Each platform's keys, the mock's default account, and where the mock listens.
+case "$platform" in
+  manufactory) platform_yaml='org_id: "org_test"
 project_id: 1
-project_key: "test-project-key"
+project_key: "test-project-key"'
+    ws_line="  ws_url: wss://localhost:$port/ws" ;;
+  sama) platform_yaml='platform: sama
+sama:
+  organization_id: "680a2fae96cc69d78861f101"
+  login: gateway_01
+  password: test-password
+  device_id: gateway-01
+  conversation_id: "6b0f0bcaa882842c8dfe74f4"' ;;
+  oisp) platform_yaml='platform: oisp
+oisp:
+  device_id: gateway-01
+  username: gateway_01
+  password: test-password
+  components: { temperature: temperature.v1.0 }' ;;
+  mobiusflow) platform_yaml='platform: mobiusflow
+mobiusflow:
+  username: gateway_01
+  password: test-password
+  resources: { temperature: 000001/020/0010/0001/41 }' ;;
+esac
+cat > "$demo/config.yaml" <<YAML
+$platform_yaml
+state_directory: $PWD/$demo/state
 collector:
   url: https://localhost:$port
-  ws_url: wss://localhost:$port/ws
+${ws_line:-}
   ca_file: $PWD/$demo/certs/ca.pem
 YAML
 chmod 600 "$demo/config.yaml"
+rm -rf "$demo/state" && mkdir -m 700 "$demo/state"
 
 actor=$(printf '%s' '{"username":"gateway_01"}' | base64 -w0)
-event=$(printf '%s' '{"temperature":21.5,"unit":"C","line":"A3"}' | base64 -w0)
+event=$(printf '%s' '{"temperature":21.5}' | base64 -w0)
 echo "\$ $build/manufactory-agent --config $demo/config.yaml --actor=$actor --event=$event"
 "$build/manufactory-agent" --config "$demo/config.yaml" --actor="$actor" --event="$event"
 echo "exit code: $?"
 sleep 0.1
-echo "--- the mock collector received:"
-grep '^event ' "$demo/collector.log"
+echo "--- the mock $platform server received:"
+grep "$received" "$demo/collector.log"

@@ -13,6 +13,8 @@ packages=(
   openssl ca-certificates                        # test certificates, system trust store
   dpkg-dev lintian fakeroot                      # the .deb: shlibdeps, checks
   systemd strace                                 # unit checks (systemd-analyze), the syscall-filter check
+  prometheus                                     # promtool and a real scraper for the metrics tests
+  tinyproxy                                      # a real HTTP proxy for the proxy tests
 )
 
 missing=()

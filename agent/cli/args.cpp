@@ -17,7 +17,7 @@ Usage:
       Exits 0 once the daemon has accepted every line.
   manufactory-agent status [--json] [--config FILE] [--socket PATH]
       What the running daemon is doing.
-  manufactory-agent check-config [--config FILE] [--keys]
+  manufactory-agent check-config [--config FILE] [--keys[=text|markdown|man]]
       Validate the configuration and exit; --keys lists every key with its
       type, default and meaning.
   manufactory-agent --version | --help
@@ -75,8 +75,12 @@ Expected<Args> parse_args(const std::vector<std::string>& argv) {
     } else if (is_option(arg, "--event")) {
       args.event_base64 = option_value(argv, i, "--event");
       if (!args.event_base64) return usage("--event needs a base64-encoded JSON object");
-    } else if (arg == "--keys") {
-      args.list_keys = true;
+    } else if (arg == "--keys" || arg.rfind("--keys=", 0) == 0) {
+      const std::string format = arg == "--keys" ? "text" : arg.substr(7);
+      if (format == "text") args.list_keys = config::KeyFormat::text;
+      else if (format == "markdown") args.list_keys = config::KeyFormat::markdown;
+      else if (format == "man") args.list_keys = config::KeyFormat::man;
+      else return usage("--keys takes text, markdown or man, not '" + format + "'");
     } else if (arg == "--json") {
       args.json = true;
     } else if (is_option(arg, "--socket")) {

@@ -5,6 +5,7 @@
 
 #include "agent/common/expected.hpp"
 #include "agent/common/log.hpp"
+#include "agent/config/key_reference.hpp"
 
 namespace mf::cli {
 
@@ -16,7 +17,7 @@ struct Args {
   std::optional<log::Level> log_level;
   std::optional<std::string> actor_base64;
   std::optional<std::string> event_base64;
-  bool list_keys = false;  // check-config --keys
+  std::optional<config::KeyFormat> list_keys;  // check-config --keys[=text|markdown|man]
   bool json = false;       // status --json
   std::optional<std::string> socket;      // send/status: talk to this socket instead of the configured one
   std::optional<std::string> actor_json;  // send --actor JSON

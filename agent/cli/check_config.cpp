@@ -3,6 +3,7 @@
 #include "agent/cli/commands.hpp"
 #include "agent/common/units.hpp"
 #include "agent/config/config_keys.hpp"
+#include "agent/config/key_reference.hpp"
 
 namespace mf::cli {
 namespace {
@@ -62,18 +63,22 @@ int check_config(const Args& args) {
   } else {
     std::printf("  collector %s\n", config->collector.url.to_string().c_str());
   }
+  if (const auto& proxy = config->collector.proxy) {
+    std::printf("  through the proxy %s (from %s%s)%s%s\n", proxy->describe().c_str(), config->collector.proxy_source.c_str(),
+                proxy->credentials.empty() ? "" : ", with credentials", proxy->no_proxy.empty() ? "" : "; not for: ",
+                proxy->no_proxy.c_str());
+  }
+  if (config->metrics.enabled) {
+    std::printf("  metrics on http://%s/metrics\n", config->metrics.listen.to_string().c_str());
+  }
   if (config->platform != Platform::mobiusflow) {
     std::printf("  default actor: %s\n", config->actor_json.empty() ? "(none)" : config->actor_json.c_str());
   }
   return 0;
 }
 
-int list_config_keys() {
-  for (const auto& key : config::declared_keys()) {
-    std::printf("%-32s %-9s %-34s %s%s\n", std::string(key.name).c_str(), config::type_name(key.type),
-                key.default_text.empty() ? "-" : std::string(key.default_text).c_str(),
-                key.platform.empty() ? "" : ("[" + std::string(key.platform) + "] ").c_str(), std::string(key.doc).c_str());
-  }
+int list_config_keys(config::KeyFormat format) {
+  std::fputs(config::key_reference(format).c_str(), stdout);
   return 0;
 }
 

@@ -1,13 +1,14 @@
 #pragma once
 #include "agent/cli/args.hpp"
 #include "agent/config/config.hpp"
+#include "agent/config/key_reference.hpp"
 
 namespace mf::cli {
 
 // Each returns the process exit code (SPEC §4).
 int run_cli(const std::vector<std::string>& argv);
 int check_config(const Args& args);
-int list_config_keys();
+int list_config_keys(config::KeyFormat format);
 int oneshot(const Args& args, const Config& config);
 int run_daemon(const Args& args);
 int send(const Args& args);

@@ -10,6 +10,7 @@
 #include "agent/common/base64.hpp"
 #include "agent/common/log.hpp"
 #include "agent/common/wall_clock.hpp"
+#include "agent/config/net_options.hpp"
 #include "agent/event/attributes.hpp"
 #include "agent/event/envelope.hpp"
 #include "agent/ingest/ingest.hpp"
@@ -123,7 +124,7 @@ class StreamOneShot final : public uplink::ConnectionObserver {
         io_(io),
         scheduler_(scheduler),
         endpoint_(std::move(endpoint)),
-        transport_(net::make_ws_transport(io, tls, {config.collector.connect_timeout, config.collector.max_message_bytes})) {}
+        transport_(net::make_ws_transport(io, tls, config::ws_options(config, false))) {}
 
   void start(const uplink::OutgoingEvent& event) {
     event_ = &event;
@@ -200,7 +201,7 @@ int oneshot(const Args& args, const Config& config) {
   AsioScheduler scheduler(io);
   SystemWallClock clock;
   Counters counters;
-  net::HttpClient http(io, *tls, {config.collector.connect_timeout, config.collector.request_timeout, config.collector.max_response_bytes});
+  net::HttpClient http(io, *tls, config::http_options(config));
   SystemRandom random;
   auto platform = platforms::make_platform(config, {scheduler, clock, http, counters, random});
   if (auto ok = platform->load(); !ok) return report(ok.error());

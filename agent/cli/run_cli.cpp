@@ -37,7 +37,7 @@ int run_cli(const std::vector<std::string>& argv) {
     switch (args->command) {
       case Command::help: std::fputs(kUsage, stdout); return 0;
       case Command::version: std::printf("manufactory-agent %s\n", MF_VERSION); return 0;
-      case Command::check_config: return args->list_keys ? list_config_keys() : check_config(*args);
+      case Command::check_config: return args->list_keys ? list_config_keys(*args->list_keys) : check_config(*args);
       case Command::run: return run_daemon(*args);
       case Command::send: return send(*args);
       case Command::status: return status(*args);

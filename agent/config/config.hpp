@@ -3,12 +3,15 @@
 // place (config_loader) from the declarations in config_keys.cpp; nothing else
 // reads YAML.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "agent/common/log.hpp"
 #include "agent/common/scheduler.hpp"
 #include "agent/common/secret.hpp"
+#include "agent/net/listen_address.hpp"
+#include "agent/net/proxy.hpp"
 #include "agent/net/url.hpp"
 #include "agent/platforms/manufactory/schema/settings.hpp"
 #include "agent/platforms/mobiusflow/settings.hpp"
@@ -50,6 +53,11 @@ struct Config {
     Duration request_timeout{};
     std::uint64_t max_message_bytes = 0;   // largest WebSocket message accepted from the collector
     std::uint64_t max_response_bytes = 0;  // largest HTTP response body (and 16 KiB of headers)
+    std::optional<net::Proxy> proxy;       // from collector.proxy, else https_proxy / HTTPS_PROXY
+    std::string proxy_source;              // "collector.proxy", "https_proxy"...
+    // As the file gave them; the loader turns them into `proxy`.
+    std::optional<std::string> proxy_text;
+    std::optional<std::string> no_proxy_text;
   } collector;
 
   struct Session {
@@ -92,6 +100,12 @@ struct Config {
   } uplink;
 
   Duration shutdown_grace{};
+
+  struct Metrics {
+    bool enabled = false;  // metrics.listen set
+    net::ListenAddress listen;
+    bool allow_remote = false;
+  } metrics;
 
   struct Log {
     log::Level level = log::Level::info;

@@ -101,6 +101,20 @@ const std::vector<KeyDecl> kSharedKeys = {
      [](std::string_view t, Config& c) { return set_size(t, c.collector.max_message_bytes); }},
     {"collector.max_response_bytes", KeyType::size, "1MiB", "Largest HTTP response body accepted from the collector.",
      [](std::string_view t, Config& c) { return set_size(t, c.collector.max_response_bytes); }},
+    {"collector.proxy", KeyType::secret, "",
+     "An HTTP proxy for every connection to the platform, http://[user:password@]host:port (a CONNECT tunnel; TLS "
+     "stays end to end). Else https_proxy / HTTPS_PROXY from the environment; \"\" turns a proxy from there off.",
+     [](std::string_view t, Config& c) -> Status {
+       c.collector.proxy_text = std::string(t);
+       return {};
+     }},
+    {"collector.no_proxy", KeyType::string, "",
+     "Hosts reached without the proxy, comma-separated (curl's rules: a name matches its subdomains, * all). Else "
+     "no_proxy / NO_PROXY from the environment.",
+     [](std::string_view t, Config& c) -> Status {
+       c.collector.no_proxy_text = std::string(t);
+       return {};
+     }},
     {"session.reauth_before", KeyType::duration, "10m",
      "Renew a credential this long before it expires (at most a fifth of its lifetime), with jitter.",
      [](std::string_view t, Config& c) { return set_duration(t, c.session.reauth_before); }},
@@ -181,6 +195,24 @@ const std::vector<KeyDecl> kSharedKeys = {
      [](std::string_view t, Config& c) { return set_duration(t, c.uplink.auth_refused_retry); }},
     {"shutdown_grace", KeyType::duration, "5s", "On SIGTERM, time to deliver what is buffered before closing.",
      [](std::string_view t, Config& c) { return set_duration(t, c.shutdown_grace); }},
+    {"metrics.listen", KeyType::string, "",
+     "Serve GET /metrics (Prometheus text format) and GET /healthz on this HOST:PORT, e.g. 127.0.0.1:9464. Empty: off.",
+     [](std::string_view t, Config& c) -> Status {
+       if (t.empty()) return {};
+       auto address = net::parse_listen_address(t);
+       if (!address) return fail(address.error());
+       c.metrics.enabled = true;
+       c.metrics.listen = *address;
+       return {};
+     }},
+    {"metrics.allow_remote", KeyType::choice, "false",
+     "true: metrics.listen may be an address other hosts reach (the metrics carry no secret, but say what the device does).",
+     [](std::string_view t, Config& c) -> Status {
+       if (t == "true") c.metrics.allow_remote = true;
+       else if (t == "false") c.metrics.allow_remote = false;
+       else return fail(ErrorKind::config, "metrics.allow_remote must be true or false, not '" + std::string(t) + "'");
+       return {};
+     }},
     {"log.level", KeyType::choice, "info", "trace, debug, info, warn or error.",
      [](std::string_view t, Config& c) -> Status {
        auto level = log::parse_level(t);

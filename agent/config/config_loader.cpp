@@ -348,6 +348,44 @@ class Loader final : public Checker {
     if (c.uplink.backoff_base.count() == 0 || c.uplink.backoff_cap < c.uplink.backoff_base) {
       error_at(mark_of("uplink.backoff_cap"), "uplink.backoff_base must be above 0 and no longer than uplink.backoff_cap");
     }
+    choose_proxy();
+    if (c.metrics.enabled && !c.metrics.allow_remote && !net::is_loopback_host(c.metrics.listen.host)) {
+      error_at(mark_of("metrics.listen"), "metrics.listen " + c.metrics.listen.to_string() +
+                                              " is reachable from other hosts; use a loopback address such as 127.0.0.1:" +
+                                              std::to_string(c.metrics.listen.port) + ", or set metrics.allow_remote: true");
+    }
+  }
+
+  // collector.proxy, else the variables curl reads, lower case first (as curl).
+  void choose_proxy() {
+    auto& c = loaded_.config.collector;
+    std::string text = c.proxy_text.value_or("");
+    c.proxy_source = c.proxy_text ? "collector.proxy" : "";
+    for (const char* name : {"https_proxy", "HTTPS_PROXY"}) {
+      if (c.proxy_text) break;
+      if (auto value = env_(name); value && !value->empty()) {
+        text = *value;
+        c.proxy_source = name;
+        break;
+      }
+    }
+    if (text.empty()) return;
+    auto proxy = net::parse_proxy_url(text);
+    if (!proxy) {
+      if (c.proxy_text) return error_at(mark_of("collector.proxy"), proxy.error().message);
+      return (void)errors_.push_back(file_ + ": the environment variable " + c.proxy_source + ": " + proxy.error().message);
+    }
+    c.proxy = std::move(*proxy);
+    if (c.no_proxy_text) {
+      c.proxy->no_proxy = *c.no_proxy_text;
+    } else {
+      for (const char* name : {"no_proxy", "NO_PROXY"}) {
+        if (auto value = env_(name); value && !value->empty()) {
+          c.proxy->no_proxy = *value;
+          break;
+        }
+      }
+    }
   }
 
   // Under systemd, StateDirectory= hands us the path unless the file names one.

@@ -15,11 +15,14 @@
 #include "agent/common/wall_clock.hpp"
 #include "agent/common/units.hpp"
 #include "agent/config/config_loader.hpp"
+#include "agent/config/net_options.hpp"
 #include "agent/daemon/dead_letter.hpp"
+#include "agent/daemon/metrics.hpp"
 #include "agent/daemon/sd_notify.hpp"
 #include "agent/daemon/socket_activation.hpp"
 #include "agent/daemon/status.hpp"
 #include "agent/ingest/ingest.hpp"
+#include "agent/net/http_server.hpp"
 #include "agent/net/unix_line_server.hpp"
 #include "agent/net/ws_backend.hpp"
 #include "agent/platforms/platform.hpp"
@@ -101,10 +104,9 @@ class Daemon final : public ingest::ActorDirectory {
         io_(io),
         scheduler_(scheduler),
         started_at_(scheduler_.now()),
-        http_(io_, tls, {config_.collector.connect_timeout, config_.collector.request_timeout, config_.collector.max_response_bytes}),
+        http_(io_, tls, config::http_options(config_)),
         platform_(platforms::make_platform(config_, {scheduler_, clock_, http_, counters_, random_})),
-        transport_(net::make_ws_transport(
-            io_, tls, {config_.collector.connect_timeout, config_.collector.max_message_bytes, config_.uplink.ping_interval, config_.collector.request_timeout})),
+        transport_(net::make_ws_transport(io_, tls, config::ws_options(config_, true))),
         buffer_(std::move(buffer)),
         dead_letter_(config_.buffer.dead_letter),
         uplink_({scheduler_, random_, *buffer_, counters_, tallies_,
@@ -131,6 +133,7 @@ class Daemon final : public ingest::ActorDirectory {
     if (auto ok = platform_->load(); !ok) return fail_start(ok.error());
     if (auto ok = ingest_server_.start(); !ok) return fail_start(ok.error());
     if (auto ok = control_server_.start(); !ok) return fail_start(ok.error());
+    if (auto ok = start_metrics(); !ok) return fail_start(ok.error());
     log::info("manufactory-agent {} running: platform {}, ingest {}, collector {}", MF_VERSION, platform_->name(),
               config_.ingest.socket, config_.collector.url.to_string());
     // Actors from the disk buffer come back whatever uplink.max_actors says: their events were accepted.
@@ -215,6 +218,23 @@ class Daemon final : public ingest::ActorDirectory {
            " delivered";
   }
 
+  Status start_metrics() {
+    if (!config_.metrics.enabled) return {};
+    const auto& at = config_.metrics.listen;
+    metrics_server_ = std::make_unique<net::HttpServer>(io_, net::HttpServerOptions{"metrics", at.host, at.port},
+                                                        [this](std::string_view target) { return serve_http(target); });
+    if (auto ok = metrics_server_->start(); !ok) return ok;
+    log::info("metrics on http://{}/metrics", net::ListenAddress{at.host, metrics_server_->port()}.to_string());
+    return {};
+  }
+
+  net::HttpAnswer serve_http(std::string_view target) {
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (path == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", prometheus_text(snapshot())};
+    if (path == "/healthz") return draining_ ? net::HttpAnswer{503, "text/plain", "draining\n"} : net::HttpAnswer{200, "text/plain", "ok\n"};
+    return {404, "text/plain", "not found; try /metrics or /healthz\n"};
+  }
+
   std::string control(std::string_view line) {
     if (line == "status") return status_json(snapshot());
     return ingest::error_reply("unknown command '" + std::string(line.substr(0, 40)) + "'; the control socket knows: status");
@@ -258,6 +278,7 @@ class Daemon final : public ingest::ActorDirectory {
     drain_timer_->cancel();
     grace_timer_->cancel();
     control_server_.stop();
+    if (metrics_server_) metrics_server_->stop();
     watchdog_timer_->cancel();  // nothing may keep the loop alive once the connections are closed
     status_timer_->cancel();
     trim_timer_->cancel();
@@ -299,7 +320,7 @@ class Daemon final : public ingest::ActorDirectory {
     dead_letter_.set_path(next.buffer.dead_letter);
     platform_->reload(next);
     log::info("SIGHUP: reloaded log level, buffer and ingest limits, dead-letter file, schemas");
-    if (needs_restart(next)) log::warn("SIGHUP: collector, session, uplink, socket and actor settings change only at a restart");
+    if (needs_restart(next)) log::warn("SIGHUP: collector, session, uplink, socket, metrics and actor settings change only at a restart");
   }
 
   bool needs_restart(const Config& next) const {
@@ -309,7 +330,8 @@ class Daemon final : public ingest::ActorDirectory {
            next.collector.url.to_string() != c.collector.url.to_string() ||
            next.collector.ws_url.to_string() != c.collector.ws_url.to_string() || next.actor_json != c.actor_json ||
            next.ingest.socket != c.ingest.socket || next.session.ttl != c.session.ttl ||
-           next.uplink.window != c.uplink.window || next.uplink.max_connections != c.uplink.max_connections;
+           next.uplink.window != c.uplink.window || next.uplink.max_connections != c.uplink.max_connections ||
+           next.metrics.enabled != c.metrics.enabled || next.metrics.listen.to_string() != c.metrics.listen.to_string();
   }
 
   Config config_;
@@ -331,6 +353,7 @@ class Daemon final : public ingest::ActorDirectory {
   ingest::Ingest ingest_;
   net::UnixLineServer ingest_server_;
   net::UnixLineServer control_server_;
+  std::unique_ptr<net::HttpServer> metrics_server_;  // metrics.listen set
   boost::asio::signal_set signals_;
   std::unique_ptr<Timer> drain_timer_;
   std::unique_ptr<Timer> grace_timer_;

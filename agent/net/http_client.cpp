@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "agent/common/units.hpp"
+#include "agent/net/proxy_tunnel.hpp"
 
 namespace mf::net {
 namespace {
@@ -133,7 +134,10 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     resolve_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (!ec) self->resolver_.cancel();
     });
-    resolver_.async_resolve(request_.url.host, std::to_string(request_.url.port),
+    proxy_ = proxy_for(options_.proxy, request_.url.host);
+    const std::string host = proxy_ ? proxy_->host : request_.url.host;
+    const std::uint16_t port = proxy_ ? proxy_->port : request_.url.port;
+    resolver_.async_resolve(host, std::to_string(port),
                             [self = this->shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
                               self->on_resolve(ec, results);
                             });
@@ -143,7 +147,9 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     resolve_timer_.cancel();
     if (ec) {
       if (ec == boost::asio::error::operation_aborted) return fail_stage(beast::error::timeout, "resolving the host", options_.connect_timeout);
-      return finish(fail(ErrorKind::network, "cannot resolve host '" + request_.url.host + "': " + ec.message()));
+      const std::string host = proxy_ ? proxy_->host : request_.url.host;
+      return finish(fail(ErrorKind::network, "cannot resolve " + std::string(proxy_ ? "the proxy " : "host ") + "'" + host +
+                                                 "': " + ec.message()));
     }
     beast::get_lowest_layer(stream()).expires_after(options_.connect_timeout);
     beast::get_lowest_layer(stream()).async_connect(
@@ -151,9 +157,19 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   }
 
   void on_connect(beast::error_code ec) {
-    if (ec) return fail_stage(ec, "connecting", options_.connect_timeout);
+    if (ec) return fail_stage(ec, proxy_ ? "connecting to the proxy " + proxy_->describe() : "connecting", options_.connect_timeout);
     beast::error_code ignored;
     beast::get_lowest_layer(stream()).socket().set_option(tcp::no_delay(true), ignored);
+    if (!proxy_) return on_tunnel();
+    async_open_tunnel(beast::get_lowest_layer(stream()), *proxy_, request_.url.host, request_.url.port, options_.connect_timeout,
+                      [self = this->shared_from_this()](Status ok) {
+                        if (!ok) return self->finish(fail(ok.error()));
+                        self->on_tunnel();
+                      });
+  }
+
+  // Connected to the server: straight, or through the proxy's tunnel.
+  void on_tunnel() {
     if constexpr (kSecure) {
       stream().async_handshake(boost::asio::ssl::stream_base::client,
                                [self = this->shared_from_this()](beast::error_code e) { self->on_handshake(e); });
@@ -272,6 +288,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   http::request<http::string_body> wire_request_;
   std::optional<http::response_parser<http::string_body>> parser_;
   bool reused_ = false;
+  const Proxy* proxy_ = nullptr;  // options_.proxy when this host goes through it
 };
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include "agent/common/expected.hpp"
 #include "agent/common/scheduler.hpp"
+#include "agent/net/proxy.hpp"
 #include "agent/net/tls.hpp"
 #include "agent/net/url.hpp"
 
@@ -49,6 +50,7 @@ struct HttpOptions {
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_idle_per_host = 8;  // kept-alive connections waiting for the next request
   Duration max_idle{4'000};           // an idle connection older than this is not reused (servers close them: Node at 5 s)
+  std::optional<Proxy> proxy;         // connections go through its CONNECT tunnel (unless no_proxy says otherwise)
 };
 
 class HttpClient {

@@ -2,12 +2,14 @@
 // Our WebSocket seam. Nothing outside agent/net/websocketpp/ sees the library
 // behind it; a Beast backend can slot in beside it.
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "agent/common/error.hpp"
 #include "agent/common/scheduler.hpp"
+#include "agent/net/proxy.hpp"
 #include "agent/net/url.hpp"
 
 namespace mf::net {
@@ -17,6 +19,7 @@ struct WsOptions {
   std::size_t max_message_bytes = 1 << 20;    // a larger frame from the server closes the connection
   Duration ping_interval{0};                  // 0: no pings
   Duration pong_timeout{15'000};              // no pong this long after a ping: the connection is dead
+  std::optional<Proxy> proxy;                 // connections go through its CONNECT tunnel (unless no_proxy says otherwise)
 };
 
 class WsConnection {
@@ -30,6 +33,8 @@ class WsConnection {
   };
 
   virtual ~WsConnection() = default;
+  // Never calls a handler before it returns: a failure is reported later,
+  // through on_closed, so the caller's bookkeeping of what it sent holds.
   virtual void send(std::string_view text) = 0;
   // Starts the closing handshake; on_closed follows.
   virtual void close(std::string_view reason) = 0;

@@ -31,7 +31,9 @@ TEST(Args, EventWithoutActorUsesTheConfiguredActor) {
 
 TEST(Args, Commands) {
   EXPECT_EQ(parse({"check-config"})->command, Command::check_config);
-  EXPECT_TRUE(parse({"check-config", "--keys"})->list_keys);
+  EXPECT_EQ(parse({"check-config", "--keys"})->list_keys, config::KeyFormat::text);
+  EXPECT_EQ(parse({"check-config", "--keys=man"})->list_keys, config::KeyFormat::man);
+  EXPECT_FALSE(parse({"check-config", "--keys=html"}));
   EXPECT_EQ(parse({"--version"})->command, Command::version);
   EXPECT_EQ(parse({"--help"})->command, Command::help);
   EXPECT_EQ(parse({"check-config", "--help"})->command, Command::help);

@@ -159,6 +159,52 @@ TEST(Config, PlainTransportOnlyToLoopback) {
             std::string::npos);
 }
 
+TEST(Config, MetricsListenOnLoopbackUnlessAllowedRemote) {
+  EXPECT_FALSE(load(kMinimal)->config.metrics.enabled) << "off by default";
+  auto on = load(std::string(kMinimal) + "metrics:\n  listen: 127.0.0.1:9464\n");
+  ASSERT_TRUE(on) << on.error().message;
+  EXPECT_TRUE(on->config.metrics.enabled);
+  EXPECT_EQ(on->config.metrics.listen.host, "127.0.0.1");
+  EXPECT_EQ(on->config.metrics.listen.port, 9464);
+  EXPECT_TRUE(load(std::string(kMinimal) + "metrics:\n  listen: \"[::1]:9464\"\n"));
+  EXPECT_TRUE(load(std::string(kMinimal) + "metrics:\n  listen: localhost:0\n"));
+  EXPECT_EQ(error_of(std::string(kMinimal) + "metrics:\n  listen: 0.0.0.0:9464\n"),
+            "c.yaml:5:3: metrics.listen 0.0.0.0:9464 is reachable from other hosts; use a loopback address such as "
+            "127.0.0.1:9464, or set metrics.allow_remote: true");
+  EXPECT_TRUE(load(std::string(kMinimal) + "metrics:\n  listen: 0.0.0.0:9464\n  allow_remote: true\n"));
+  EXPECT_NE(error_of(std::string(kMinimal) + "metrics:\n  listen: 9464\n").find("c.yaml:5:11: '9464' is not HOST:PORT (no port)"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "metrics:\n  listen: metrics.local:9464\n")
+                .find("the host must be an IP address or localhost"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "metrics:\n  listen: 127.0.0.1:70000\n").find("from 0 to 65535"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "metrics:\n  allow_remote: yes\n").find("must be true or false, not 'yes'"),
+            std::string::npos);
+}
+
+TEST(Config, TheProxyFromTheFileOrElseTheEnvironment) {
+  EXPECT_FALSE(load(kMinimal)->config.collector.proxy);
+  auto from_file = load(std::string(kMinimal) + "collector:\n  proxy: http://p.lan:3128\n  no_proxy: a.lan\n",
+                        env_of({{"https_proxy", "http://env:1"}, {"no_proxy", "b.lan"}}));
+  ASSERT_TRUE(from_file) << from_file.error().message;
+  EXPECT_EQ(from_file->config.collector.proxy->host, "p.lan");
+  EXPECT_EQ(from_file->config.collector.proxy->no_proxy, "a.lan");
+  EXPECT_EQ(from_file->config.collector.proxy_source, "collector.proxy");
+  auto from_env = load(kMinimal, env_of({{"HTTPS_PROXY", "http://upper:1"}, {"https_proxy", "http://lower:2"}, {"NO_PROXY", "c.lan"}}));
+  EXPECT_EQ(from_env->config.collector.proxy->host, "lower") << "lower case first, as curl";
+  EXPECT_EQ(from_env->config.collector.proxy->no_proxy, "c.lan");
+  EXPECT_EQ(from_env->config.collector.proxy_source, "https_proxy");
+  EXPECT_FALSE(load(std::string(kMinimal) + "collector:\n  proxy: \"\"\n", env_of({{"https_proxy", "http://env:1"}}))
+                   ->config.collector.proxy)
+      << "an empty collector.proxy turns the environment's off";
+  EXPECT_EQ(error_of(std::string(kMinimal) + "collector:\n  proxy: socks5://p:1080\n"),
+            "c.yaml:5:3: the proxy URL must start with http:// (a TLS or SOCKS proxy is not supported), not 'socks5://'; "
+            "write it as http://[user:password@]host:port");
+  EXPECT_NE(error_of(kMinimal, env_of({{"https_proxy", "http://p:x"}})).find("c.yaml: the environment variable https_proxy: "),
+            std::string::npos);
+}
+
 TEST(Config, CrossFieldRules) {
   EXPECT_NE(error_of(std::string(kMinimal) + "session:\n  ttl: 10m\n  reauth_before: 10m\n")
                 .find("session.reauth_before must be shorter than session.ttl"),

@@ -50,7 +50,7 @@ struct Opened {
 
 TEST(WsTransport, APeerThatGoesSilentIsGivenUpByThePings) {
   MockCollector mock({"--quiet"});
-  Opened c(mock, {5s, 1 << 20, 300ms, 200ms});
+  Opened c(mock, {5s, 1 << 20, 300ms, 200ms, {}});
   ASSERT_FALSE(c.messages.empty()) << net::ws_backend_name();
   mock.signal(SIGSTOP);  // the kernel keeps the TCP connection; nothing answers
   const auto stopped = SteadyClock::now();
@@ -64,7 +64,7 @@ TEST(WsTransport, APeerThatGoesSilentIsGivenUpByThePings) {
 
 TEST(WsTransport, AKilledPeerIsNoticedAtOnce) {
   auto mock = std::make_unique<MockCollector>(std::vector<std::string>{"--quiet"});
-  Opened c(*mock, {5s, 1 << 20, 30s, 15s});
+  Opened c(*mock, {5s, 1 << 20, 30s, 15s, {}});
   ASSERT_FALSE(c.messages.empty());
   mock->signal(SIGKILL);
   const auto killed = SteadyClock::now();
@@ -75,7 +75,7 @@ TEST(WsTransport, AKilledPeerIsNoticedAtOnce) {
 
 TEST(WsTransport, ClosingIsAHandshakeAndEndsOnce) {
   MockCollector mock({"--quiet"});
-  Opened c(mock, {5s, 1 << 20, 0ms, 15s});
+  Opened c(mock, {5s, 1 << 20, 0ms, 15s, {}});
   ASSERT_FALSE(c.messages.empty());
   c.connection->close("done");
   ASSERT_TRUE(c.run_until([&] { return c.closed.has_value(); }, 3s));
@@ -87,7 +87,7 @@ TEST(WsTransport, ClosingIsAHandshakeAndEndsOnce) {
 
 TEST(WsTransport, ReleasingAnOpenConnectionCallsNothing) {
   MockCollector mock({"--quiet"});
-  Opened c(mock, {5s, 1 << 20, 100ms, 15s});
+  Opened c(mock, {5s, 1 << 20, 100ms, 15s, {}});
   ASSERT_FALSE(c.messages.empty());
   c.connection->send(R"({"type":"auth","org_id":"x","project_id":1,"actor_profile_id":1,"client_uuid":"nope"})");
   c.connection.reset();

@@ -11,17 +11,22 @@ deb=$(ls manufactory-agent_*.deb)
 fail() { echo "FAIL: $*"; exit 1; }
 
 contents=$(dpkg-deb -c "$deb" | awk '{print $1, $6}')
-for want in "-rwxr-xr-x ./usr/bin/manufactory-agent" \
-            "-rw-r--r-- ./usr/lib/systemd/system/manufactory-agent.service" \
-            "-rw-r--r-- ./usr/lib/systemd/system/manufactory-agent.socket" \
-            "-rw-r--r-- ./etc/manufactory-agent/config.yaml" \
-            "-rw-r--r-- ./usr/share/doc/manufactory-agent/README.md" \
-            "-rw-r--r-- ./usr/share/doc/manufactory-agent/copyright" \
-            "-rw-r--r-- ./usr/share/doc/manufactory-agent/changelog.Debian.gz" \
-            "-rw-r--r-- ./usr/share/doc/manufactory-agent/examples/config.yaml"; do
+doc=./usr/share/doc/manufactory-agent
+wants=("-rwxr-xr-x ./usr/bin/manufactory-agent"
+       "-rw-r--r-- ./usr/lib/systemd/system/manufactory-agent.service"
+       "-rw-r--r-- ./usr/lib/systemd/system/manufactory-agent.socket"
+       "-rw-r--r-- ./etc/manufactory-agent/config.yaml"
+       "-rw-r--r-- ./usr/share/man/man1/manufactory-agent.1.gz"
+       "-rw-r--r-- ./usr/share/man/man5/manufactory-agent.yaml.5.gz"
+       "-rw-r--r-- $doc/README.md"
+       "-rw-r--r-- $doc/copyright"
+       "-rw-r--r-- $doc/changelog.Debian.gz")
+for f in configuration development disk-buffer operations performance platforms; do wants+=("-rw-r--r-- $doc/docs/$f.md"); done
+for f in config sama oisp mobiusflow; do wants+=("-rw-r--r-- $doc/examples/$f.yaml"); done
+for want in "${wants[@]}"; do
   grep -qxF -- "$want" <<< "$contents" || fail "missing from the package: $want"
 done
-[ "$(grep -c . <<< "$(grep -v '/$' <<< "$contents")")" -eq 8 ] || fail "unexpected files: $contents"
+[ "$(grep -c . <<< "$(grep -v '/$' <<< "$contents")")" -eq "${#wants[@]}" ] || fail "unexpected files: $contents"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -48,6 +53,7 @@ if command -v lintian > /dev/null; then
   lintian "$deb" > "$work/lintian" 2>&1 || true
   grep -v "running with root privileges" "$work/lintian" || true
   if grep -q '^E:' "$work/lintian"; then fail "lintian reports errors"; fi
+  if grep -q 'no-manual-page\|manpage-has' "$work/lintian"; then fail "lintian finds fault with the man pages"; fi
   echo "lintian: $(grep -c '^E:' "$work/lintian" || true) errors, $(grep -c '^W:' "$work/lintian" || true) warnings"
 else
   echo "lintian not installed: skipped"

@@ -11,6 +11,7 @@
 
 #include "agent/common/units.hpp"
 #include "agent/net/beast/write_coalescer.hpp"
+#include "agent/net/proxy_tunnel.hpp"
 
 namespace mf::net {
 namespace {
@@ -53,7 +54,8 @@ class Core : public std::enable_shared_from_this<Core<Ws>> {
       if (auto ok = prepare_tls_session(ws_.next_layer().next_layer().native_handle(), url_.host); !ok) return fail_soon(ok.error());
     }
     tcp_layer().expires_after(options_.connect_timeout);
-    resolver_.async_resolve(url_.host, std::to_string(url_.port),
+    proxy_ = proxy_for(options_.proxy, url_.host);
+    resolver_.async_resolve(proxy_ ? proxy_->host : url_.host, std::to_string(proxy_ ? proxy_->port : url_.port),
                             [self = this->shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
                               self->on_resolved(ec, results);
                             });
@@ -95,7 +97,7 @@ class Core : public std::enable_shared_from_this<Core<Ws>> {
 
   void on_resolved(beast::error_code ec, const tcp::resolver::results_type& results) {
     if (finished_) return;
-    if (ec) return fail_stage(ec, "cannot resolve host '" + url_.host + "'");
+    if (ec) return fail_stage(ec, proxy_ ? "cannot resolve the proxy '" + proxy_->host + "'" : "cannot resolve host '" + url_.host + "'");
     tcp_layer().async_connect(results, [self = this->shared_from_this()](beast::error_code e, const tcp::endpoint&) {
       self->on_connected(e);
     });
@@ -103,10 +105,22 @@ class Core : public std::enable_shared_from_this<Core<Ws>> {
 
   void on_connected(beast::error_code ec) {
     if (finished_) return;
-    if (ec) return fail_stage(ec, "cannot connect to " + url_.host_for_header());
+    if (ec) return fail_stage(ec, "cannot connect to " + (proxy_ ? "the proxy " + proxy_->describe() : url_.host_for_header()));
     // Events are small and replies wait for them: no Nagle (measured with websocketpp: p99 21 ms).
     beast::error_code ignored;
     tcp_layer().socket().set_option(tcp::no_delay(true), ignored);
+    if (!proxy_) return on_tunnel();
+    async_open_tunnel(tcp_layer(), *proxy_, url_.host, url_.port, options_.connect_timeout,
+                      [self = this->shared_from_this()](Status ok) {
+                        if (self->finished_) return;
+                        if (!ok) return self->finish(ok.error());
+                        self->tcp_layer().expires_after(self->options_.connect_timeout);  // the rest of the connect time
+                        self->on_tunnel();
+                      });
+  }
+
+  // Connected to the server: straight, or through the proxy's tunnel.
+  void on_tunnel() {
     if constexpr (kSecure) {
       ws_.next_layer().next_layer().async_handshake(boost::asio::ssl::stream_base::client,
                                                      [self = this->shared_from_this()](beast::error_code e) {
@@ -286,6 +300,7 @@ class Core : public std::enable_shared_from_this<Core<Ws>> {
   bool close_started_ = false;
   bool finished_ = false;
   bool awaiting_pong_ = false;
+  const Proxy* proxy_ = nullptr;  // options_.proxy when this host goes through it
 };
 
 template <class Ws>

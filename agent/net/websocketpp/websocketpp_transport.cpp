@@ -181,7 +181,15 @@ class Connection final : public WsConnection {
   void send(std::string_view text) override {
     if (!core_->connection || !core_->opened) return;
     const auto ec = core_->connection->send(text.data(), text.size(), websocketpp::frame::opcode::text);
-    if (ec) core_->finish(make_error(ErrorKind::network, "cannot send on the WebSocket: " + ec.message()));
+    // websocketpp refuses a send once the peer is gone and before it told us
+    // (invalid state). Reported from here, on_closed would run inside the
+    // caller's send and the event just counted as sent would be resent by no
+    // one: the soak stalled on exactly that after ~1 600 killed connections.
+    if (ec) {
+      boost::asio::post(core_->deadline.get_executor(), [core = core_, why = ec.message()] {
+        core->finish(make_error(ErrorKind::network, "cannot send on the WebSocket: " + why));
+      });
+    }
   }
 
   void close(std::string_view reason) override {
@@ -216,6 +224,7 @@ class Connection final : public WsConnection {
     core_->pong_timeout = options.pong_timeout;
     core_->max_message_bytes = options.max_message_bytes;
     con.append_header("User-Agent", "manufactory-agent/" MF_VERSION);
+    if (const Proxy* proxy = proxy_for(options.proxy, core_->url.host)) use_proxy(con, *proxy, options.connect_timeout);
     if constexpr (std::is_same_v<Cfg, TlsConfig>) {
       // get_connection() has already made the TLS socket (and run any
       // socket-init handler), so the host check is set on it here, before connect().
@@ -272,6 +281,19 @@ class Connection final : public WsConnection {
       if (connection) connection->terminate(websocketpp::lib::error_code());
     });
     client.connect(core_->connection);
+  }
+
+  // websocketpp's own CONNECT: it knows only 200 (any other answer fails the
+  // connection); the HTTP requests before it, through our tunnel, name 407 and 403.
+  static void use_proxy(typename websocketpp::client<Cfg>::connection_type& con, const Proxy& proxy, Duration timeout) {
+    websocketpp::lib::error_code ec;
+    con.set_proxy(proxy.describe(), ec);
+    if (!proxy.credentials.empty()) {
+      const std::string& both = proxy.credentials.reveal();
+      const auto colon = both.find(':');
+      con.set_proxy_basic_auth(both.substr(0, colon), colon == std::string::npos ? "" : both.substr(colon + 1), ec);
+    }
+    con.set_proxy_timeout(static_cast<long>(timeout.count()), ec);
   }
 
   std::shared_ptr<Core<Cfg>> core_;
