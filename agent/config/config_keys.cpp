@@ -165,7 +165,7 @@ const std::vector<KeyDecl> kSharedKeys = {
     {"uplink.max_actors", KeyType::integer, "1000",
      "Most distinct actors; an event of one more is refused (a bound on memory against a runaway producer).",
      [](std::string_view t, Config& c) { return set_count(t, c.uplink.max_actors); }},
-    {"uplink.window", KeyType::integer, "4096",
+    {"uplink.window", KeyType::integer, "16384",
      "Most events in flight (sent, unanswered) per link. The agent starts at 64 and grows while the collector's "
      "replies keep pace; a lost connection halves it. In flight is what is sent again after a loss.",
      [](std::string_view t, Config& c) { return set_count(t, c.uplink.window, 100'000); }},

@@ -16,7 +16,7 @@
 namespace mf::uplink {
 
 struct InFlightBounds {
-  std::size_t max_events = 4096;          // uplink.window
+  std::size_t max_events = 16384;         // uplink.window
   std::uint64_t max_bytes = 4ULL << 20;   // uplink.window_bytes
   std::size_t initial_events = 64;        // where a link starts, before anything is known
 };
