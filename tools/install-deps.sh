@@ -15,11 +15,15 @@ packages=(
   systemd strace                                 # unit checks (systemd-analyze), the syscall-filter check
   prometheus                                     # promtool and a real scraper for the metrics tests
   tinyproxy                                      # a real HTTP proxy for the proxy tests
+  mmdebstrap                                     # the Debian tree of the systemd-nspawn test
 )
+# systemd-nspawn, at the host's systemd version so apt does not upgrade the host's systemd.
+host_systemd=$(dpkg-query -W -f='${Version}' systemd 2>/dev/null || true)
+packages+=("systemd-container${host_systemd:+=$host_systemd}")
 
 missing=()
 for p in "${packages[@]}"; do
-  [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+  [ "$(dpkg-query -W -f='${Status}' "${p%%=*}" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -1,5 +1,6 @@
 #include "agent/config/file_access.hpp"
 
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,8 +8,30 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace mf::config {
+namespace {
+
+constexpr const char* kAgentGroup = "manufactory";  // the package's group (packaging/debian/postinst)
+
+// Group read is fine for the agent's own group: the one this process runs
+// as (or belongs to: `send` by a member of it), or the package's group,
+// which root's check-config sees too.
+bool agents_group(gid_t gid) {
+  if (gid == ::getegid()) return true;
+  const int count = ::getgroups(0, nullptr);
+  std::vector<gid_t> groups(count > 0 ? static_cast<std::size_t>(count) : 0);
+  if (count > 0 && ::getgroups(count, groups.data()) == count) {
+    for (gid_t g : groups) {
+      if (g == gid) return true;
+    }
+  }
+  const struct group* named = ::getgrgid(gid);
+  return named != nullptr && std::strcmp(named->gr_name, kAgentGroup) == 0;
+}
+
+}  // namespace
 
 Expected<std::string> read_text_file(const std::string& path, std::string_view what) {
   std::ifstream in(path, std::ios::binary);
@@ -31,7 +54,7 @@ std::string secret_file_exposure(const std::string& path, std::string_view what,
   if (st.st_mode & S_IROTH) {
     return std::string(what) + " '" + path + "' holds the " + std::string(secret) + " and is readable by every user (mode " + mode + ")" + fix;
   }
-  if ((st.st_mode & S_IRGRP) && st.st_gid != ::getegid()) {
+  if ((st.st_mode & S_IRGRP) && !agents_group(st.st_gid)) {
     return std::string(what) + " '" + path + "' holds the " + std::string(secret) + " and is readable by group " +
            std::to_string(st.st_gid) + " (mode " + mode + "), which the agent does not run as" + fix;
   }
