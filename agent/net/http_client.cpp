@@ -157,6 +157,10 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   }
 
   void on_connect(beast::error_code ec) {
+    if (ec && proxy_ && ec == boost::asio::error::connection_refused) {
+      return finish(fail(ErrorKind::network, "cannot reach the proxy " + proxy_->describe() +
+                                                 ": connection refused (is it running? check collector.proxy or https_proxy)"));
+    }
     if (ec) return fail_stage(ec, proxy_ ? "connecting to the proxy " + proxy_->describe() : "connecting", options_.connect_timeout);
     beast::error_code ignored;
     beast::get_lowest_layer(stream()).socket().set_option(tcp::no_delay(true), ignored);
