@@ -38,7 +38,7 @@ class Exposition {
     out_ += name;
     if (!labels.empty()) out_ += "{" + labels + "}";
     char number[32];
-    std::snprintf(number, sizeof number, " %.17g\n", value);
+    std::snprintf(number, sizeof number, " %.15g\n", value);  // shortest for what a status holds: 1.261, not 1.2609999999999999
     out_ += number;
   }
   std::string take() { return std::move(out_); }
