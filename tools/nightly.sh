@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# What is slow but rarely broken, for a nightly run (not CI): the reconnect
-# soak over 10 000 killed connections and the full agent-bench, on both
-# WebSocket backends. Prints what the README's performance notes quote.
+# What is slow but rarely broken, for a nightly run (not CI): the cross
+# builds' tests under qemu, the reconnect soak over 10 000 killed connections
+# and the full agent-bench, on both WebSocket backends. Prints what
+# docs/performance.md quotes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
+cross/test.sh aarch64
+cross/test.sh armhf
 for backend in beast websocketpp; do
   dir="build-nightly-$backend"
   BUILD_DIR="$dir" BUILD_TARGETS="manufactory-agent mock-collector agent-bench reconnect-soak" \

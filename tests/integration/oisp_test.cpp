@@ -108,10 +108,12 @@ TEST(OispDaemon, TwentyThousandEventsThroughKillsAnd429sAllStoredInOrderWithinTh
   DaemonProcess daemon(mock, "uplink:\n  backoff_base: 20ms\n  backoff_cap: 200ms\n", "", fast);
   const std::vector<std::string> actors = {R"({"username":"a"})", R"({"username":"b"})"};
   const auto start = std::chrono::steady_clock::now();
-  for (int chunk = 0; chunk < 10'000; chunk += 100) {  // as producers write: batches of every size
+  // As producers write, a send every few milliseconds: batches of every size. Twenty sends, not a
+  // hundred: under ASan each `send` process costs half a second to start and check for leaks.
+  for (int chunk = 0; chunk < 10'000; chunk += 500) {
     std::string lines;
     for (const auto& actor : actors) {  // a sensor's five readings: 100 000 items, about a hundred requests
-      lines += numbered_events_as("sequence", chunk, 100, actor,
+      lines += numbered_events_as("sequence", chunk, 500, actor,
                                   R"(,"temperature":21.5,"humidity":40,"pressure":1013.2,"voltage":3.3)");
     }
     ASSERT_EQ(daemon.send(lines).exit_code, 0);

@@ -108,7 +108,9 @@ TEST(Systemd, ReadyComesFastAndDoesNotWaitForTheNetwork) {
   frozen->signal(SIGCONT);
   ASSERT_TRUE(ready) << daemon.log();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*ready - start).count();
-  EXPECT_LT(ms, 1000);
+  // Waiting for the frozen collector would take collector.connect_timeout (10 s); how fast READY
+  // comes is agent-bench's to measure (42 ms), not a timed assertion's (1 s failed under ASan).
+  EXPECT_LT(ms, 5000);
   std::printf("[ numbers  ] start to READY=1: %lld ms\n", static_cast<long long>(ms));
 }
 
