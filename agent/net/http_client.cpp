@@ -135,9 +135,8 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
       if (!ec) self->resolver_.cancel();
     });
     proxy_ = proxy_for(options_.proxy, request_.url.host);
-    const std::string host = proxy_ ? proxy_->host : request_.url.host;
-    const std::uint16_t port = proxy_ ? proxy_->port : request_.url.port;
-    resolver_.async_resolve(host, std::to_string(port),
+    const Dial dial = dial_for(proxy_, request_.url);
+    resolver_.async_resolve(dial.host, std::to_string(dial.port),
                             [self = this->shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
                               self->on_resolve(ec, results);
                             });
@@ -147,9 +146,8 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     resolve_timer_.cancel();
     if (ec) {
       if (ec == boost::asio::error::operation_aborted) return fail_stage(beast::error::timeout, "resolving the host", options_.connect_timeout);
-      const std::string host = proxy_ ? proxy_->host : request_.url.host;
-      return finish(fail(ErrorKind::network, "cannot resolve " + std::string(proxy_ ? "the proxy " : "host ") + "'" + host +
-                                                 "': " + ec.message()));
+      const Dial dial = dial_for(proxy_, request_.url);
+      return finish(fail(ErrorKind::network, "cannot resolve " + std::string(dial.what) + " '" + dial.host + "': " + ec.message()));
     }
     beast::get_lowest_layer(stream()).expires_after(options_.connect_timeout);
     beast::get_lowest_layer(stream()).async_connect(

@@ -8,6 +8,8 @@
 #include <optional>
 #include <vector>
 
+#include "agent/net/url.hpp"
+
 namespace mf::net {
 namespace {
 
@@ -112,8 +114,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   };
 
   static std::string describe(const tcp::endpoint& endpoint) {
-    const std::string host = endpoint.address().to_string();
-    return (endpoint.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(endpoint.port());
+    return bracketed_host(endpoint.address().to_string()) + ":" + std::to_string(endpoint.port());
   }
 
   void accept() {

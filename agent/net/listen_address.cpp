@@ -14,7 +14,7 @@ Unexpected bad(std::string_view text, const std::string& why) {
 }  // namespace
 
 std::string ListenAddress::to_string() const {
-  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return bracketed_host(host) + ":" + std::to_string(port);
 }
 
 Expected<ListenAddress> parse_listen_address(std::string_view text) {

@@ -43,10 +43,6 @@ Unexpected bad_proxy(const std::string& why) {
 
 }  // namespace
 
-std::string bracketed_host(std::string_view host) {
-  return host.find(':') != std::string_view::npos ? "[" + std::string(host) + "]" : std::string(host);
-}
-
 std::string Proxy::describe() const { return "http://" + bracketed_host(host) + ":" + std::to_string(port); }
 
 Expected<Proxy> parse_proxy_url(std::string_view text) {

@@ -9,6 +9,7 @@
 
 #include "agent/common/expected.hpp"
 #include "agent/common/secret.hpp"
+#include "agent/net/url.hpp"
 
 namespace mf::net {
 
@@ -29,12 +30,19 @@ Expected<Proxy> parse_proxy_url(std::string_view text);
 // optional), IP addresses, or "*" for all; case is ignored.
 bool bypasses_proxy(std::string_view host, std::string_view no_proxy);
 
-// An IPv6 address in brackets, as URLs and Host headers write it.
-std::string bracketed_host(std::string_view host);
-
 // The proxy for a connection to host, if one is to be used.
 inline const Proxy* proxy_for(const std::optional<Proxy>& proxy, std::string_view host) {
   return proxy && !bypasses_proxy(host, proxy->no_proxy) ? &*proxy : nullptr;
+}
+
+// What a connection to url dials: the proxy when one is used, else the server.
+struct Dial {
+  const std::string& host;
+  std::uint16_t port;
+  const char* what;  // for messages: "the proxy" or "host"
+};
+inline Dial dial_for(const Proxy* proxy, const Url& url) {
+  return proxy ? Dial{proxy->host, proxy->port, "the proxy"} : Dial{url.host, url.port, "host"};
 }
 
 }  // namespace mf::net

@@ -18,7 +18,7 @@ Unexpected bad_url(std::string_view text, const std::string& why) {
 }  // namespace
 
 std::string Url::host_for_header() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  std::string h = bracketed_host(host);
   if (port != default_port(scheme)) h += ":" + std::to_string(port);
   return h;
 }
@@ -72,6 +72,10 @@ Expected<Url> parse_url(std::string_view text) {
     url.port = static_cast<std::uint16_t>(value);
   }
   return url;
+}
+
+std::string bracketed_host(std::string_view host) {
+  return host.find(':') != std::string_view::npos ? "[" + std::string(host) + "]" : std::string(host);
 }
 
 bool is_ip_literal(std::string_view host) {

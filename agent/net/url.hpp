@@ -24,5 +24,7 @@ Expected<Url> parse_url(std::string_view text);
 
 bool is_loopback_host(std::string_view host);
 bool is_ip_literal(std::string_view host);
+// An IPv6 address in brackets, as URLs, Host headers and HOST:PORT write it.
+std::string bracketed_host(std::string_view host);
 
 }  // namespace mf::net

@@ -55,7 +55,8 @@ class Core : public std::enable_shared_from_this<Core<Ws>> {
     }
     tcp_layer().expires_after(options_.connect_timeout);
     proxy_ = proxy_for(options_.proxy, url_.host);
-    resolver_.async_resolve(proxy_ ? proxy_->host : url_.host, std::to_string(proxy_ ? proxy_->port : url_.port),
+    const Dial dial = dial_for(proxy_, url_);
+    resolver_.async_resolve(dial.host, std::to_string(dial.port),
                             [self = this->shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
                               self->on_resolved(ec, results);
                             });
@@ -97,7 +98,10 @@ class Core : public std::enable_shared_from_this<Core<Ws>> {
 
   void on_resolved(beast::error_code ec, const tcp::resolver::results_type& results) {
     if (finished_) return;
-    if (ec) return fail_stage(ec, proxy_ ? "cannot resolve the proxy '" + proxy_->host + "'" : "cannot resolve host '" + url_.host + "'");
+    if (ec) {
+      const Dial dial = dial_for(proxy_, url_);
+      return fail_stage(ec, "cannot resolve " + std::string(dial.what) + " '" + dial.host + "'");
+    }
     tcp_layer().async_connect(results, [self = this->shared_from_this()](beast::error_code e, const tcp::endpoint&) {
       self->on_connected(e);
     });
