@@ -4,7 +4,11 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <initializer_list>
 #include <map>
+#include <optional>
+#include <tuple>
+#include <utility>
 
 #include "agent/common/rapidjson.hpp"
 #include "agent/config/checker.hpp"
@@ -359,15 +363,12 @@ class Loader final : public Checker {
   // collector.proxy, else the variables curl reads, lower case first (as curl).
   void choose_proxy() {
     auto& c = loaded_.config.collector;
-    std::string text = c.proxy_text.value_or("");
-    c.proxy_source = c.proxy_text ? "collector.proxy" : "";
-    for (const char* name : {"https_proxy", "HTTPS_PROXY"}) {
-      if (c.proxy_text) break;
-      if (auto value = env_(name); value && !value->empty()) {
-        text = *value;
-        c.proxy_source = name;
-        break;
-      }
+    std::string text;
+    if (c.proxy_text) {
+      text = *c.proxy_text;
+      c.proxy_source = "collector.proxy";
+    } else if (auto found = first_env({"https_proxy", "HTTPS_PROXY"})) {
+      std::tie(c.proxy_source, text) = *found;
     }
     if (text.empty()) return;
     auto proxy = net::parse_proxy_url(text);
@@ -376,16 +377,16 @@ class Loader final : public Checker {
       return (void)errors_.push_back(file_ + ": the environment variable " + c.proxy_source + ": " + proxy.error().message);
     }
     c.proxy = std::move(*proxy);
-    if (c.no_proxy_text) {
-      c.proxy->no_proxy = *c.no_proxy_text;
-    } else {
-      for (const char* name : {"no_proxy", "NO_PROXY"}) {
-        if (auto value = env_(name); value && !value->empty()) {
-          c.proxy->no_proxy = *value;
-          break;
-        }
-      }
+    if (c.no_proxy_text) c.proxy->no_proxy = *c.no_proxy_text;
+    else if (auto found = first_env({"no_proxy", "NO_PROXY"})) c.proxy->no_proxy = found->second;
+  }
+
+  // The first of these variables the environment sets (to anything but empty): its name and value.
+  std::optional<std::pair<std::string, std::string>> first_env(std::initializer_list<const char*> names) const {
+    for (const char* name : names) {
+      if (auto value = env_(name); value && !value->empty()) return std::make_pair(std::string(name), *value);
     }
+    return std::nullopt;
   }
 
   // Under systemd, StateDirectory= hands us the path unless the file names one.
