@@ -62,15 +62,19 @@ void Window::mark_sent(std::uint64_t seq, TimePoint at) {
   bytes_in_flight_ += e->event.attributes_json.size();
 }
 
+void Window::leave_flight(const Entry& e) {
+  --in_flight_;
+  bytes_in_flight_ -= e.event.attributes_json.size();
+}
+
 void Window::unsend(const std::vector<std::uint64_t>& seqs) {
   for (std::uint64_t seq : seqs) {
     auto it = position_.find(seq);
     if (it == position_.end()) continue;
     Entry& e = entries_[it->second - base_];
     if (e.state != State::sent) continue;
+    leave_flight(e);
     e.state = State::unsent;
-    --in_flight_;
-    bytes_in_flight_ -= e.event.attributes_json.size();
     if (it->second < next_unsent_) next_unsent_ = it->second;
   }
 }
@@ -78,9 +82,8 @@ void Window::unsend(const std::vector<std::uint64_t>& seqs) {
 void Window::unsend_all() {
   for (Entry& e : entries_) {
     if (e.state == State::sent) {
+      leave_flight(e);
       e.state = State::unsent;
-      --in_flight_;
-      bytes_in_flight_ -= e.event.attributes_json.size();
     }
   }
   next_unsent_ = base_;
@@ -89,10 +92,7 @@ void Window::unsend_all() {
 bool Window::confirm(std::uint64_t seq, bool ok, const std::string& reason) {
   Entry* e = entry(seq);
   if (e == nullptr || e->state == State::done) return false;
-  if (e->state == State::sent) {
-    --in_flight_;
-    bytes_in_flight_ -= e->event.attributes_json.size();
-  }
+  if (e->state == State::sent) leave_flight(*e);
   e->state = State::done;
   e->ok = ok;
   e->reason = reason;

@@ -95,6 +95,8 @@ class Window {
 
   Entry* entry(std::uint64_t seq);
   const Entry* entry(std::uint64_t seq) const;
+  // A sent entry leaves the events and bytes in flight (it becomes unsent or done).
+  void leave_flight(const Entry& e);
   void release_confirmed(buffer::ActorId actor);
   void drop_done_front();
 
