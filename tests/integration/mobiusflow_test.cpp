@@ -7,6 +7,7 @@
 
 #include "tests/integration/agent_runner.hpp"
 #include "tests/support/daemon_process.hpp"
+#include "tests/support/ingest_client.hpp"
 
 namespace mf::test {
 namespace {
@@ -102,8 +103,13 @@ TEST(MobiusDaemon, KillsEveryHundredWritesAnd503sEverySeventyLoseNothingAndKeepE
 TEST(MobiusDaemon, EveryFourthRefreshRefusedIsFollowedByALoginAndNothingIsLost) {
   MockCollector mock(mobius({"--token-ttl", "1s", "--refuse-refresh-every", "4"}));
   DaemonProcess daemon(mock);
+  // Produced over 12 s, through several 1-second tokens, by one producer that
+  // stays connected (a `send` process each time took 0.6 s under ASan alone).
+  IngestClient producer(daemon.ingest_socket());
+  ASSERT_TRUE(producer.connected());
   for (int i = 0; i < 60; ++i) {
-    ASSERT_EQ(daemon.send(writes(i * 5, 5)).exit_code, 0);
+    ASSERT_TRUE(producer.send(writes(i * 5, 5)));
+    ASSERT_EQ(producer.accepted(5, 5s), 5);
     std::this_thread::sleep_for(200ms);
   }
   ASSERT_TRUE(eventually([&] { return u64(daemon.status(), "events_acked") == 300; }, 20s)) << daemon.log();

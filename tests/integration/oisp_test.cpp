@@ -9,6 +9,7 @@
 
 #include "tests/integration/agent_runner.hpp"
 #include "tests/support/daemon_process.hpp"
+#include "tests/support/ingest_client.hpp"
 
 namespace mf::test {
 namespace {
@@ -148,8 +149,11 @@ TEST(OispDaemon, TwentyThousandEventsThroughKillsAnd429sAllStoredInOrderWithinTh
 TEST(OispDaemon, ATwoSecondDeviceTokenIsRefreshedWithoutLoss) {
   MockCollector mock(oisp({"--activation-code", "CgSVoHee", "--token-ttl", "2s"}));
   DaemonProcess daemon(mock);
+  IngestClient producer(daemon.ingest_socket());  // one producer over 6 s of 2-second tokens
+  ASSERT_TRUE(producer.connected());
   for (int i = 0; i < 30; ++i) {
-    ASSERT_EQ(daemon.send(events(i * 10, 10)).exit_code, 0);
+    ASSERT_TRUE(producer.send(events(i * 10, 10)));
+    ASSERT_EQ(producer.accepted(10, 5s), 10);
     std::this_thread::sleep_for(200ms);
   }
   ASSERT_TRUE(eventually([&] { return u64(daemon.status(), "events_acked") == 300; }, 20s)) << daemon.log();
