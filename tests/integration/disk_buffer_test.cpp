@@ -3,10 +3,6 @@
 // may be missing at the collector afterwards.
 #include <gtest/gtest.h>
 
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -15,12 +11,12 @@
 #include <thread>
 
 #include "tests/support/daemon_process.hpp"
+#include "tests/support/ingest_client.hpp"
 
 namespace mf::test {
 namespace {
 
 using namespace std::chrono_literals;
-
 
 const std::string kDefaultActor = R"({"username":"default_actor"})";
 
@@ -28,36 +24,20 @@ const std::string kDefaultActor = R"({"username":"default_actor"})";
 // a kill to land mid-stream; returns how many the daemon accepted (its
 // replies come in order, so these are the first ones).
 int produce_until_killed(const std::string& socket, int from, int count) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket.c_str());
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return 0;
-  }
+  IngestClient client(socket);
+  if (!client.connected()) return 0;
   int accepted = 0;
-  std::string replies;
   constexpr int kBatch = 20;
   for (int next = from; next < from + count; next += kBatch) {
+    const int n = std::min(kBatch, from + count - next);
     std::string lines;
-    for (int i = next; i < std::min(next + kBatch, from + count); ++i) lines += "{\"seq\":" + std::to_string(i) + "}\n";
-    if (::send(fd, lines.data(), lines.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(lines.size())) break;
-    const int expected = accepted + std::min(kBatch, from + count - next);
-    char buf[4096];
-    while (accepted < expected) {
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      replies.append(buf, static_cast<std::size_t>(n));
-      for (auto nl = replies.find('\n'); nl != std::string::npos; nl = replies.find('\n')) {
-        if (replies.compare(0, nl, R"({"ok":true})") == 0) ++accepted;
-        replies.erase(0, nl + 1);
-      }
-    }
-    if (accepted < expected) break;  // killed
+    for (int i = next; i < next + n; ++i) lines += "{\"seq\":" + std::to_string(i) + "}\n";
+    if (!client.send(lines)) break;
+    const int ok = client.accepted(n, 10s);
+    accepted += ok;
+    if (ok < n) break;  // killed
     std::this_thread::sleep_for(2ms);
   }
-  ::close(fd);
   return accepted;
 }
 
