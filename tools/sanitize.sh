@@ -6,7 +6,7 @@
 # the slow runs (label slow: wall-clock soaks, the same code as the rest).
 # -Og with line tables only: real stack traces, and on 2 cores both faster to
 # build than -O1 (12 vs 16 min: Beast's templates dominate) and faster to run
-# (suite 249 vs 293 s); -O0 builds in 9 min but doubles the fault tests' times.
+# (suite 249 vs 293 s); -O0 builds in 9 min but doubles some fault tests' times.
 # It builds the other WebSocket backend (Beast; the default build on Debian 12
 # has websocketpp), so CI runs the whole suite on both.
 set -euo pipefail
