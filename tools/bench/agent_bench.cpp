@@ -156,6 +156,7 @@ struct Options {
   std::string json_file;
   std::string platform = "manufactory";
   int reply_delay_ms = -1;  // --reply-delay: only rows with this delay
+  int events = 0;           // --events: events per row with --reply-delay (0: 100 000)
 };
 
 Options parse(int argc, char** argv) {
@@ -167,9 +168,10 @@ Options parse(int argc, char** argv) {
     else if (a == "--json" && i + 1 < argc) o.json_file = argv[++i];
     else if (a == "--platform" && i + 1 < argc) o.platform = argv[++i];
     else if (a == "--reply-delay" && i + 1 < argc) o.reply_delay_ms = std::max(0, std::atoi(argv[++i]));
+    else if (a == "--events" && i + 1 < argc) o.events = std::max(1, std::atoi(argv[++i]));
     else {
-      std::fprintf(stderr, "usage: agent-bench [--platform manufactory|sama|oisp|mobiusflow] [--reply-delay MS] [--runs N] [--quick] "
-                           "[--json FILE]\n");
+      std::fprintf(stderr, "usage: agent-bench [--platform manufactory|sama|oisp|mobiusflow] [--reply-delay MS [--events N]] [--runs N] "
+                           "[--quick] [--json FILE]\n");
       std::exit(2);
     }
   }
@@ -190,7 +192,8 @@ int main(int argc, char** argv) {
                                 {1, 1024, 100'000 / scale, 0}, {8, 1024, 100'000 / scale, 0}};
   const bool streams = o.platform == "manufactory" || o.platform == "sama";
   if (o.reply_delay_ms >= 0) {
-    rows = {{1, 100, 100'000 / scale, o.reply_delay_ms}, {8, 100, 100'000 / scale, o.reply_delay_ms}};
+    const int events = o.events > 0 ? o.events : 100'000 / scale;  // more: the steady state past the slow start
+    rows = {{1, 100, events, o.reply_delay_ms}, {8, 100, events, o.reply_delay_ms}};
   } else if (streams) {  // a collector far away: the replies take this long
     for (int delay : {1, 10, 50, 200}) {
       for (int actors : {1, 8}) rows.push_back({actors, 100, 100'000 / scale, delay});
