@@ -186,6 +186,7 @@ int main(int argc, char** argv) {
   if (o.platform != "manufactory" && o.platform != "sama" && o.platform != "oisp" && o.platform != "mobiusflow") {
     die("--platform: manufactory, sama, oisp or mobiusflow");
   }
+  if (o.events > 0 && o.reply_delay_ms < 0) die("--events sets the rows of --reply-delay: give both");
   const Env env = make_env(o.platform);
   const int scale = o.quick ? 10 : 1;
   std::vector<Scenario> rows = {{1, 100, 200'000 / scale, 0}, {8, 100, 200'000 / scale, 0},
