@@ -47,15 +47,23 @@ trap cleanup EXIT
 
 # ---- the tree -----------------------------------------------------------------
 tarball=$cache/bookworm-systemd.tar
-if [ ! -s "$tarball" ]; then
+# A cached tree is used only if it is a file tar can list; anything else (a
+# directory an older version of this script left, a torn file) is rebuilt.
+usable_tarball() { [ -f "$1" ] && tar -tf "$1" > /dev/null 2>&1; }
+if ! usable_tarball "$tarball"; then
+  rm -rf "$tarball" "$cache"/bookworm-systemd.*new*
   mkdir -p "$cache"
   mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2> /dev/null)
   [ -n "$mirror" ] || { echo "skipped: no Debian mirror in /etc/apt/sources.list.d/debian.sources"; exit 77; }
   command -v mmdebstrap > /dev/null || { echo "skipped: mmdebstrap missing"; exit 77; }
   echo "making the Debian 12 tree (once; cached in $tarball)"
-  mmdebstrap --quiet --variant=minbase --include=systemd,systemd-sysv,dbus bookworm "$tarball.new" "$mirror" ||
-    { echo "FAIL: mmdebstrap"; exit 1; }
-  mv "$tarball.new" "$tarball"
+  # mmdebstrap picks its output format from the name: it must end in .tar,
+  # or it writes a directory.
+  partial=$cache/bookworm-systemd.new.tar
+  mmdebstrap --quiet --variant=minbase --include=systemd,systemd-sysv,dbus bookworm "$partial" "$mirror" ||
+    { rm -rf "$partial"; echo "FAIL: mmdebstrap"; exit 1; }
+  usable_tarball "$partial" || { rm -rf "$partial"; echo "FAIL: mmdebstrap wrote no readable tarball"; exit 1; }
+  mv "$partial" "$tarball"
 fi
 mkdir -p "$root" && tar -xf "$tarball" -C "$root" || { echo "FAIL: unpacking $tarball"; exit 1; }
 echo "tree ready at $(elapsed) s"
