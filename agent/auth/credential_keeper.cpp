@@ -69,6 +69,21 @@ void CredentialKeeper::invalidate(const std::string& why) {
   retry_in(delay);
 }
 
+// The server refuses what the configuration holds (a secret, a URL, a
+// target): asking again soon cannot help, only a changed configuration can.
+bool CredentialKeeper::refused_by_configuration(const Error& error) {
+  return error.kind == ErrorKind::auth_rejected || error.kind == ErrorKind::config || error.kind == ErrorKind::target_refused;
+}
+
+void CredentialKeeper::retry_now() {
+  backoff_.reset();
+  immediate_renewal_spent_ = false;
+  if (!started_ || in_flight_ || usable()) return;
+  if (state_ != CredentialState::refused && state_ != CredentialState::backing_off) return;
+  timer_->cancel();
+  obtain();
+}
+
 void CredentialKeeper::proven() {
   immediate_renewal_spent_ = false;
   backoff_.reset();
@@ -123,7 +138,7 @@ void CredentialKeeper::on_failure(bool by_refresh, const Error& error) {
   }
   ++counters_.auth_failures;
   problem_ = error.message;
-  if (error.kind == ErrorKind::auth_rejected) {
+  if (refused_by_configuration(error)) {
     if (state_ != CredentialState::refused) {
       log::error("{}: {}; retrying every {}", owner_, error.message, format_duration(settings_.refused_retry));
     }

@@ -60,6 +60,9 @@ class CredentialKeeper {
   void invalidate(const std::string& why);
   // A use of the credential succeeded: the next invalidate() may renew at once again.
   void proven();
+  // The configuration changed (a reload): a refused or failing credential is
+  // asked for again at once, with the back-off started over.
+  void retry_now();
 
   CredentialState state() const { return state_; }
   bool started() const { return started_; }
@@ -71,6 +74,7 @@ class CredentialKeeper {
   const std::string& problem() const { return problem_; }
 
  private:
+  static bool refused_by_configuration(const Error& error);
   void obtain();
   void ask(bool by_refresh);
   void on_answer(bool by_refresh, TimePoint sent_at, Expected<Grant> result);

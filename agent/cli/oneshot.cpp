@@ -157,8 +157,11 @@ class StreamOneShot final : public uplink::ConnectionObserver {
     connection_->close();
   }
 
-  void on_session_lost(std::uint64_t, const std::string& why) override {
-    outcome_ = make_error(ErrorKind::request_rejected, why);
+  // Right after a login, a lost session is a refusal; a server failure is a
+  // runtime failure (exit 1); a refused target is the configuration's (exit 3).
+  void on_not_stored(std::uint64_t, const Error& why) override {
+    outcome_ = why;
+    if (why.kind == ErrorKind::session_expired) outcome_->kind = ErrorKind::request_rejected;
     connection_->close();
   }
 

@@ -15,6 +15,7 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::request_rejected: return "request_rejected";
     case ErrorKind::event_rejected: return "event_rejected";
     case ErrorKind::session_expired: return "session_expired";
+    case ErrorKind::target_refused: return "target_refused";
     case ErrorKind::io: return "io";
     case ErrorKind::internal: return "internal";
   }
@@ -27,6 +28,7 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::invalid_input:
     case ErrorKind::config: return 2;
     case ErrorKind::auth_rejected:
+    case ErrorKind::target_refused:
     case ErrorKind::request_rejected:
     case ErrorKind::event_rejected: return 3;
     default: return 1;

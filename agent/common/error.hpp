@@ -19,6 +19,7 @@ enum class ErrorKind {
   request_rejected, // 400 and other 4xx: the collector refused what we sent
   event_rejected,   // an event answered with a status other than ok
   session_expired,  // pairing refused or connection closed for an expired session
+  target_refused,   // the server refuses what the configuration names (a conversation, a point, a permission)
   io,               // local files and sockets
   internal,
 };

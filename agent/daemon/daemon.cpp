@@ -251,6 +251,7 @@ class Daemon final : public ingest::ActorDirectory {
     s.connected_actors = uplink_.open_links();
     s.credential_expires_in = uplink_.next_credential_expiry();
     s.credential_problem = uplink_.credential_problem();
+    s.restart_pending = restart_pending_;
     s.ingest_clients = ingest_server_.clients();
     s.actors = uplink_.status();
     return s;
@@ -318,20 +319,39 @@ class Daemon final : public ingest::ActorDirectory {
     ingest_.set_limits(ingest_limits(next));
     ingest_server_.set_limits(next.ingest.max_event_bytes, next.ingest.idle_timeout);
     dead_letter_.set_path(next.buffer.dead_letter);
-    platform_->reload(next);
-    log::info("SIGHUP: reloaded log level, buffer and ingest limits, dead-letter file, schemas");
-    if (needs_restart(next)) log::warn("SIGHUP: collector, session, uplink, socket, metrics and actor settings change only at a restart");
+    std::vector<std::string> restart = platform_->reload(next);
+    const auto shared = shared_keys_needing_restart(next);
+    restart.insert(restart.end(), shared.begin(), shared.end());
+    // What was refused (a password, a conversation) may be right now: try at once.
+    uplink_.retry_now();
+    log::info("SIGHUP: reloaded log level, buffer and ingest limits, dead-letter file, the platform's credentials and "
+              "targets, schemas");
+    restart_pending_ = join(restart);
+    if (!restart.empty()) log::warn("SIGHUP: changed, but applied only at a restart: {}", restart_pending_);
   }
 
-  bool needs_restart(const Config& next) const {
+  // The keys outside the platform's own section that a running daemon cannot change.
+  std::vector<std::string> shared_keys_needing_restart(const Config& next) const {
     const Config& c = config_;
-    return next.platform != c.platform || next.org_id != c.org_id || next.project_id != c.project_id ||
-           next.project_key != c.project_key ||
-           next.collector.url.to_string() != c.collector.url.to_string() ||
-           next.collector.ws_url.to_string() != c.collector.ws_url.to_string() || next.actor_json != c.actor_json ||
-           next.ingest.socket != c.ingest.socket || next.session.ttl != c.session.ttl ||
-           next.uplink.window != c.uplink.window || next.uplink.max_connections != c.uplink.max_connections ||
-           next.metrics.enabled != c.metrics.enabled || next.metrics.listen.to_string() != c.metrics.listen.to_string();
+    std::vector<std::string> keys;
+    const auto check = [&keys](bool changed, const char* key) {
+      if (changed) keys.emplace_back(key);
+    };
+    check(next.platform != c.platform, "platform");
+    check(next.actor_json != c.actor_json, "actor");
+    check(next.collector.ca_file != c.collector.ca_file, "collector.ca_file");
+    check(next.ingest.socket != c.ingest.socket, "ingest.socket");
+    check(next.uplink.window != c.uplink.window, "uplink.window");
+    check(next.uplink.max_connections != c.uplink.max_connections, "uplink.max_connections");
+    check(next.metrics.enabled != c.metrics.enabled || next.metrics.listen.to_string() != c.metrics.listen.to_string(),
+          "metrics.listen");
+    return keys;
+  }
+
+  static std::string join(const std::vector<std::string>& keys) {
+    std::string out;
+    for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k;
+    return out;
   }
 
   Config config_;
@@ -361,6 +381,7 @@ class Daemon final : public ingest::ActorDirectory {
   std::unique_ptr<Timer> status_timer_;
   std::unique_ptr<Timer> trim_timer_;
   std::uint64_t accepted_at_last_trim_ = 0;
+  std::string restart_pending_;  // the keys the last reload could not apply, for status
   bool draining_ = false;
   bool closing_ = false;
 };

@@ -8,7 +8,7 @@ namespace {
 
 constexpr std::array kLinkStates = {uplink::LinkState::idle,      uplink::LinkState::authenticating,
                                     uplink::LinkState::connecting, uplink::LinkState::streaming,
-                                    uplink::LinkState::backing_off, uplink::LinkState::auth_refused,
+                                    uplink::LinkState::backing_off, uplink::LinkState::auth_refused, uplink::LinkState::target_refused,
                                     uplink::LinkState::closing};
 
 class Exposition {

@@ -17,6 +17,28 @@ void counter(Writer& w, const char* name, std::uint64_t value) {
 
 std::uint64_t seconds_of(Duration d) { return static_cast<std::uint64_t>(d.count() / 1000); }
 
+// "42s", "12m", "3h05m": seconds stay visible under a minute.
+std::string human_duration(std::uint64_t s) {
+  if (s < 60) return std::to_string(s) + "s";
+  if (s < 3600) return std::to_string(s / 60) + "m";
+  char text[32];
+  std::snprintf(text, sizeof text, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s / 60 % 60);
+  return text;
+}
+
+// "512 B", "41.0 KiB", "3.5 MiB".
+std::string human_bytes(std::uint64_t n) {
+  if (n < 1024) return std::to_string(n) + " B";
+  char text[32];
+  const double kib = static_cast<double>(n) / 1024.0;
+  if (kib < 1024.0) std::snprintf(text, sizeof text, "%.1f KiB", kib);
+  else if (kib < 1024.0 * 1024.0) std::snprintf(text, sizeof text, "%.1f MiB", kib / 1024.0);
+  else std::snprintf(text, sizeof text, "%.1f GiB", kib / 1024.0 / 1024.0);
+  return text;
+}
+
+std::string plural(std::uint64_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); }
+
 std::uint64_t get(const rapidjson::Value& v, const char* name) {
   const auto* m = json::find(v, name);
   return m != nullptr && m->IsUint64() ? m->GetUint64() : 0;
@@ -68,6 +90,10 @@ std::string status_json(const StatusSnapshot& s) {
     w.Key("credential_problem");
     w.String(s.credential_problem.c_str(), static_cast<rapidjson::SizeType>(s.credential_problem.size()));
   }
+  if (!s.restart_pending.empty()) {
+    w.Key("restart_pending");
+    w.String(s.restart_pending.c_str(), static_cast<rapidjson::SizeType>(s.restart_pending.size()));
+  }
   counter(w, "connected_actors", s.connected_actors);
   counter(w, "ingest_clients", s.ingest_clients);
   w.Key("actors");
@@ -99,8 +125,8 @@ Expected<std::string> status_text(std::string_view text) {
   std::string out;
   const char* state = json::find_string(d, "state");
   const char* platform = json::find_string(d, "platform");
-  std::snprintf(line, sizeof line, "manufactory-agent %s: %s, platform %s, up %" PRIu64 "s\n", json::find_string(d, "version"),
-                state != nullptr ? state : "?", platform != nullptr ? platform : "?", get(d, "uptime_s"));
+  std::snprintf(line, sizeof line, "manufactory-agent %s: %s, platform %s, up %s\n", json::find_string(d, "version"),
+                state != nullptr ? state : "?", platform != nullptr ? platform : "?", human_duration(get(d, "uptime_s")).c_str());
   out += line;
   std::snprintf(line, sizeof line,
                 "events: %" PRIu64 " accepted, %" PRIu64 " delivered, %" PRIu64 " in flight, %" PRIu64 " rejected by the collector, "
@@ -109,24 +135,25 @@ Expected<std::string> status_text(std::string_view text) {
                 get(d, "events_dropped"), get(d, "events_refused"));
   out += line;
   const char* kind = json::find_string(d, "buffer_kind");
-  std::snprintf(line, sizeof line, "buffer (%s): %" PRIu64 " events, %" PRIu64 " bytes", kind != nullptr ? kind : "?",
-                get(d, "buffer_events"), get(d, "buffer_bytes"));
+  std::snprintf(line, sizeof line, "buffer (%s): %s, %s", kind != nullptr ? kind : "?",
+                plural(get(d, "buffer_events"), "event", "events").c_str(), human_bytes(get(d, "buffer_bytes")).c_str());
   out += line;
   if (kind != nullptr && std::string_view(kind) == "disk") {
-    std::snprintf(line, sizeof line, ", %" PRIu64 " bytes in memory, %" PRIu64 " disk errors", get(d, "buffer_memory_bytes"),
-                  get(d, "buffer_disk_errors"));
+    std::snprintf(line, sizeof line, ", %s in memory, %s", human_bytes(get(d, "buffer_memory_bytes")).c_str(),
+                  plural(get(d, "buffer_disk_errors"), "disk error", "disk errors").c_str());
     out += line;
   }
   std::snprintf(line, sizeof line, "\n");
   out += line;
   std::snprintf(line, sizeof line,
-                "collector: %" PRIu64 " connections open, %" PRIu64 " reconnects, %" PRIu64 " requests, %" PRIu64
-                " rate-limited\n",
-                get(d, "connected_actors"), get(d, "reconnects"), get(d, "requests"), get(d, "rate_limited"));
+                "collector: %s open, %s, %s, %" PRIu64 " rate-limited\n",
+                plural(get(d, "connected_actors"), "connection", "connections").c_str(),
+                plural(get(d, "reconnects"), "reconnect", "reconnects").c_str(),
+                plural(get(d, "requests"), "request", "requests").c_str(), get(d, "rate_limited"));
   out += line;
   std::string expiry = "no credential";
   if (const auto* e = json::find(d, "credential_expires_in_s"); e != nullptr && e->IsUint64()) {
-    expiry = "the next expires in " + std::to_string(e->GetUint64()) + "s";
+    expiry = "the next expires in " + human_duration(e->GetUint64());
   }
   std::snprintf(line, sizeof line,
                 "credentials: %" PRIu64 " logins, %" PRIu64 " refreshes (%" PRIu64 " refused), %" PRIu64
@@ -135,8 +162,13 @@ Expected<std::string> status_text(std::string_view text) {
                 get(d, "auth_failures"), expiry.c_str());
   out += line;
   if (const char* problem = json::find_string(d, "credential_problem")) {
-    out += "credential problem: ";
+    out += "problem: ";
     out += problem;
+    out += "\n";
+  }
+  if (const char* pending = json::find_string(d, "restart_pending")) {
+    out += "changed by the last reload, applied at the next restart: ";
+    out += pending;
     out += "\n";
   }
   if (const char* validation = json::find_string(d, "validation")) {
@@ -155,7 +187,7 @@ Expected<std::string> status_text(std::string_view text) {
       const auto* actor = json::find(a, "actor");
       std::string session = "no session";
       if (const auto* s = json::find(a, "session_expires_in_s"); s != nullptr && s->IsUint64()) {
-        session = "session expires in " + std::to_string(s->GetUint64() / 60) + "m";
+        session = "session expires in " + human_duration(s->GetUint64());
       }
       const char* st = json::find_string(a, "state");
       std::snprintf(line, sizeof line, "  actor #%" PRIu64 " %s: %s, %" PRIu64 " delivered, %" PRIu64 " waiting, %s\n",

@@ -21,7 +21,8 @@ struct StatusSnapshot {
   buffer::BufferStats buffer;
   std::size_t connected_actors = 0;  // connections open (Manufactory: one per actor)
   std::optional<Duration> credential_expires_in;  // the soonest, across links
-  std::string credential_problem;                 // why a link has none, if one has none
+  std::string credential_problem;                 // why a link has none, or why the server refuses its target
+  std::string restart_pending;                    // keys the last reload could not apply ("sama.device_id, ...")
   std::size_t ingest_clients = 0;
   std::vector<uplink::ActorStatus> actors;
 };

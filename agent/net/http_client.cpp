@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <optional>
@@ -14,6 +15,12 @@
 
 #include "agent/common/units.hpp"
 #include "agent/net/proxy_tunnel.hpp"
+#include "agent/net/status_line.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <limits>
 
 namespace mf::net {
 namespace {
@@ -51,6 +58,19 @@ struct Kept {
 template <class Stream>
 using KeptList = std::vector<std::shared_ptr<Kept<Stream>>>;
 
+// An idle kept-alive connection has nothing to read. Anything readable (the
+// end of the stream, a TLS close_notify, stray bytes) means the server closed
+// it or will not answer on it cleanly: it is not reused.
+template <class Stream>
+bool still_open(Kept<Stream>& conn) {
+  if (conn.buffer.size() > 0) return false;
+  auto& socket = beast::get_lowest_layer(conn.stream).socket();
+  if (!socket.is_open()) return false;
+  char byte;
+  const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 }  // namespace
 
 struct HttpClient::Pool {
@@ -65,10 +85,13 @@ struct HttpClient::Pool {
     else return plain;
   }
 
-  // The freshest idle connection, if one is young enough to trust.
+  // The freshest idle connection, if one is young enough to trust and the
+  // server has not closed it. Closed ones are dropped on the way, so the pool
+  // keeps no half-closed sockets.
   template <class Stream>
   std::shared_ptr<Kept<Stream>> take(const std::string& key, Duration max_idle) {
     auto& list = of<Stream>()[key];
+    prune(list);
     while (!list.empty()) {
       auto conn = std::move(list.back());
       list.pop_back();
@@ -78,8 +101,14 @@ struct HttpClient::Pool {
   }
 
   template <class Stream>
+  static void prune(KeptList<Stream>& list) {
+    list.erase(std::remove_if(list.begin(), list.end(), [](const auto& conn) { return !still_open(*conn); }), list.end());
+  }
+
+  template <class Stream>
   void give_back(const std::string& key, std::shared_ptr<Kept<Stream>> conn, std::size_t max) {
     auto& list = of<Stream>()[key];
+    prune(list);
     conn->idle_since = Clock::now();
     list.push_back(std::move(conn));
     if (list.size() > max) list.erase(list.begin());  // the oldest goes
@@ -118,6 +147,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
 
  private:
   static constexpr bool kSecure = std::is_same_v<Stream, TlsStream>;
+  static constexpr std::size_t kMaxStatusLine = 8 * 1024;
 
   Stream& stream() { return conn_->stream; }
 
@@ -216,12 +246,38 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     });
   }
 
+  // The status line first, read apart so that a bare "HTTP/1.1 200" can be
+  // repaired before Beast's parser sees it; then the rest of the response.
+  // (asio::async_read_until would copy a Beast buffer, not fill it.)
   void receive() {
+    const std::string_view held(static_cast<const char*>(conn_->buffer.data().data()), conn_->buffer.size());
+    if (const auto end = held.find("\r\n"); end != std::string_view::npos) return on_status_line(end + 2);
+    if (held.size() >= kMaxStatusLine) {
+      return finish(fail(ErrorKind::server, "the response from " + endpoint_name(request_.url) + " has no status line within " +
+                                                format_size(kMaxStatusLine) + "; check that collector.url points at the server's HTTP port"));
+    }
+    stream().async_read_some(conn_->buffer.prepare(4096), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->conn_->buffer.commit(n);
+      if (ec && self->conn_->buffer.size() == 0) return self->on_lost(ec, "reading the response");
+      if (ec) return self->fail_stage(ec, "reading the response", self->options_.request_timeout);
+      self->receive();
+    });
+  }
+
+  void on_status_line(std::size_t line_bytes) {
+    std::string line(static_cast<const char*>(conn_->buffer.data().data()), line_bytes);
+    if (repair_status_line(line)) {
+      const std::string received = beast::buffers_to_string(conn_->buffer.data());
+      conn_->buffer.consume(conn_->buffer.size());
+      const std::string repaired = line + received.substr(line_bytes);
+      const auto n = boost::asio::buffer_copy(conn_->buffer.prepare(repaired.size()), boost::asio::buffer(repaired));
+      conn_->buffer.commit(n);
+    }
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(16 * 1024);
-    http::async_read(stream(), conn_->buffer, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-      self->on_read(ec, n);
+    http::async_read(stream(), conn_->buffer, *parser_, [self = this->shared_from_this()](beast::error_code e, std::size_t n) {
+      self->on_read(e, n);
     });
   }
 
@@ -239,8 +295,13 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   void on_read(beast::error_code ec, std::size_t bytes) {
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
       return finish(fail(ErrorKind::server, "the response from " + endpoint_name(request_.url) + " is larger than " +
-                                                format_size(options_.max_body_bytes) + " (collector.max_response_bytes) or has more than 16KiB of headers; is this the "
-                                                "Manufactory collector?"));
+                                                format_size(options_.max_body_bytes) + " (collector.max_response_bytes) or has more than 16KiB of headers; "
+                                                "check that collector.url points at the platform's server"));
+    }
+    if (ec && ec.category() == http::make_error_code(http::error::bad_status).category() && ec != http::error::end_of_stream &&
+        ec != http::error::partial_message) {
+      return finish(fail(ErrorKind::server, "the answer from " + endpoint_name(request_.url) + " is not valid HTTP (" + ec.message() +
+                                                "); check that collector.url points at the platform's server"));
     }
     if (ec && bytes == 0) return on_lost(ec, "reading the response");
     if (ec && ec != http::error::end_of_stream) return fail_stage(ec, "reading the response", options_.request_timeout);

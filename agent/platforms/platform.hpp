@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/common/counters.hpp"
 #include "agent/common/random.hpp"
@@ -50,7 +51,10 @@ class Platform : public uplink::LinkFactory {
     (void)keep_fresh;
     settled();
   }
-  virtual void reload(const Config& next) { (void)next; }  // SIGHUP, with the config as it is now
+  // SIGHUP, with the config as it is now: applies what the platform can
+  // change while running (passwords and keys are read again with the config)
+  // and returns the keys of its section that changed but need a restart.
+  virtual std::vector<std::string> reload(const Config& next) = 0;
   // What events are checked against at the door, for status; empty when there is nothing to say.
   virtual std::string validation() const { return {}; }
 

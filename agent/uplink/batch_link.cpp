@@ -86,6 +86,16 @@ bool BatchLink::drained() const {
 
 void BatchLink::on_credential(bool) { pump(); }
 
+void BatchLink::retry_now() {
+  if (closing_ || !has_slot_) return;
+  backoff_.reset();
+  keeper_.retry_now();
+  if (wait_timer_->pending() && !paused_) {  // a back-off, not the server's rate limit
+    wait_timer_->cancel();
+    pump();
+  }
+}
+
 bool BatchLink::may_send() {
   if (!has_slot_ || closing_ || !keeper_.usable() || wait_timer_->pending() || pace_timer_->pending()) return false;
   if (in_flight_ >= requests_allowed_) return false;

@@ -44,6 +44,7 @@ class BatchLink final : public Link, auth::CredentialListener {
   std::optional<TimePoint> credential_expires_at() const override { return keeper_.expires_at(); }
   std::string credential_problem() const override { return keeper_.usable() ? std::string() : keeper_.problem(); }
   std::size_t connections() const override { return in_flight_; }
+  void retry_now() override;
 
  private:
   struct Batch {

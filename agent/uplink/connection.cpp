@@ -101,7 +101,10 @@ void Connection::handle(StreamReply reply) {
     case Kind::refused: return fail_and_close(make_error(ErrorKind::session_expired, reply.text));
     case Kind::session_lost:
       if (handshaking) return fail_and_close(make_error(ErrorKind::session_expired, reply.text));
-      return on_session_lost(reply);
+      return on_not_stored(reply);
+    case Kind::not_stored:
+      if (handshaking) return fail_and_close(make_error(ErrorKind::server, "the server answered an event before the handshake"));
+      return on_not_stored(reply);
     case Kind::confirmed:
       if (handshaking) return fail_and_close(make_error(ErrorKind::server, "the server answered an event before the handshake"));
       return on_confirmation(reply);
@@ -128,15 +131,25 @@ void Connection::on_confirmation(const StreamReply& reply) {
   }
   last_progress_ = scheduler_.now();
   observer_.on_confirmed(seq, reply.ok, reply.text);
-  if (session_lost_ && in_flight() == 0) close();
+  if (stopped_sending_ && in_flight() == 0) close();
 }
 
-void Connection::on_session_lost(const StreamReply& reply) {
+namespace {
+
+ErrorKind not_stored_kind(const StreamReply& reply) {
+  if (reply.kind == StreamReply::Kind::session_lost) return ErrorKind::session_expired;
+  return reply.blame == StreamReply::Blame::configuration ? ErrorKind::target_refused : ErrorKind::server;
+}
+
+}  // namespace
+
+void Connection::on_not_stored(const StreamReply& reply) {
   const std::uint64_t seq = positional_ && !sent_.empty() ? sent_.front() : reply.seq;
-  if (!take_answered(seq)) return fail_and_close(make_error(ErrorKind::session_expired, reply.text));
+  const Error why = make_error(not_stored_kind(reply), reply.text);
+  if (!take_answered(seq)) return fail_and_close(why);
   last_progress_ = scheduler_.now();
-  session_lost_ = true;
-  observer_.on_session_lost(seq, reply.text);  // may close us
+  stopped_sending_ = true;
+  observer_.on_not_stored(seq, why);  // may close us
   if (state_ == ConnectionState::streaming && in_flight() == 0) close();
 }
 

@@ -31,9 +31,11 @@ class ConnectionObserver {
   virtual void on_ready() = 0;
   // The server confirmed (ok) or rejected (ok=false, with its reason) an event sent here.
   virtual void on_confirmed(std::uint64_t seq, bool ok, const std::string& reason) = 0;
-  // The server no longer accepts the session: this event was not stored. The
-  // connection sends nothing more and closes once the answers still due are in.
-  virtual void on_session_lost(std::uint64_t seq, const std::string& why) = 0;
+  // The server did not store this event, for a reason that is not the
+  // event's own: the session is lost (why.kind session_expired), the server
+  // failed (server), or it refuses the configured target (target_refused).
+  // The connection sends nothing more and closes once the answers still due are in.
+  virtual void on_not_stored(std::uint64_t seq, const Error& why) = 0;
   // Exactly once. Events still unanswered were not confirmed. The observer
   // may destroy the Connection from here.
   virtual void on_closed(const Error& why) = 0;
@@ -60,7 +62,7 @@ class Connection {
 
   ConnectionState state() const { return state_; }
   // Streaming and still accepting events (not after a lost session).
-  bool can_send() const { return state_ == ConnectionState::streaming && !session_lost_; }
+  bool can_send() const { return state_ == ConnectionState::streaming && !stopped_sending_; }
   std::size_t in_flight() const { return positional_ ? sent_.size() : sent_ids_.size(); }
   // The events sent here and not answered, oldest first.
   std::vector<std::uint64_t> unanswered() const;
@@ -72,7 +74,7 @@ class Connection {
   void on_transport_closed(const Error& why);
   void handle(StreamReply reply);
   void on_confirmation(const StreamReply& reply);
-  void on_session_lost(const StreamReply& reply);
+  void on_not_stored(const StreamReply& reply);
   bool take_answered(std::uint64_t seq);
   void arm_step_timer(std::string_view waiting_for);
   Error no_reply(std::string_view what) const;
@@ -97,7 +99,7 @@ class Connection {
   std::unordered_set<std::uint64_t> sent_ids_;  // by id
   std::string message_;                         // reused for each event
   bool awaiting_alive_ = false;
-  bool session_lost_ = false;
+  bool stopped_sending_ = false;  // an event was not stored: take the answers still due, then close
   std::string host_;
   std::shared_ptr<Error> pending_close_reason_;  // why we started closing, reported over the transport's words
 };

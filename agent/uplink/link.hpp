@@ -25,7 +25,7 @@ namespace mf::uplink {
 
 using LinkId = std::uint32_t;
 
-enum class LinkState { idle, authenticating, connecting, streaming, backing_off, auth_refused, closing };
+enum class LinkState { idle, authenticating, connecting, streaming, backing_off, auth_refused, target_refused, closing };
 const char* to_string(LinkState state);
 
 struct LinkSettings {
@@ -68,6 +68,9 @@ class Link {
   // Why the link has no credential now (the latest failure), or empty.
   virtual std::string credential_problem() const = 0;
   virtual std::size_t connections() const = 0;
+  // A reload changed the configuration: what was refused (credential,
+  // target) is tried again at once, and back-offs start over.
+  virtual void retry_now() = 0;
 };
 
 }  // namespace mf::uplink

@@ -15,6 +15,7 @@ const char* to_string(LinkState state) {
     case LinkState::streaming: return "streaming";
     case LinkState::backing_off: return "backing_off";
     case LinkState::auth_refused: return "auth_refused";
+    case LinkState::target_refused: return "target_refused";
     case LinkState::closing: return "closing";
   }
   return "?";
@@ -31,7 +32,7 @@ struct StreamLink::Slot final : ConnectionObserver {
   void on_confirmed(std::uint64_t seq, bool ok, const std::string& reason) override {
     link.on_confirmed(*this, seq, ok, reason);
   }
-  void on_session_lost(std::uint64_t seq, const std::string& why) override { link.on_session_lost(*this, seq, why); }
+  void on_not_stored(std::uint64_t seq, const Error& why) override { link.on_not_stored(*this, seq, why); }
   void on_closed(const Error& why) override { link.on_closed(*this, why); }
 
   StreamLink& link;
@@ -93,6 +94,7 @@ void StreamLink::close() {
 
 LinkState StreamLink::state() const {
   if (closing_) return LinkState::closing;
+  if (!refusal_.empty() && retry_timer_->pending()) return LinkState::target_refused;
   if (active_ && active_->connection.state() == ConnectionState::streaming) return LinkState::streaming;
   if (renewing_) return LinkState::connecting;
   switch (keeper_.state()) {
@@ -226,6 +228,10 @@ void StreamLink::arm_hard_stop() {
 
 void StreamLink::on_confirmed(Slot& slot, std::uint64_t seq, bool ok, const std::string& reason) {
   ++slot.confirmed;
+  if (!refusal_.empty()) {
+    log::info("{}: the server stores events again", owner_);
+    refusal_.clear();
+  }
   if (!ok) log::warn("{}: the collector rejected an event: {}", owner_, reason);
   if (auto sent = window_.sent_at(seq)) limit_.on_confirmed(deps_.scheduler.now() - *sent);
   window_.confirm(seq, ok, reason);
@@ -233,14 +239,42 @@ void StreamLink::on_confirmed(Slot& slot, std::uint64_t seq, bool ok, const std:
   pump();
 }
 
-// The server lost the session mid-stream: this connection takes the answers
-// still due while a renewed credential opens the next one, which sends only
-// once they are in (order across the switch).
-void StreamLink::on_session_lost(Slot& slot, std::uint64_t seq, const std::string& why) {
+// The server did not store an event, through no fault of the event: this
+// connection takes the answers still due, and the next one, which sends only
+// once they are in (order across the switch), opens when the cause allows:
+// - the session was lost: as soon as the credential is renewed;
+// - the server failed: after a back-off;
+// - the server refuses the configured target: after the slow retry, or at
+//   once after a reload (retry_now). Events stay buffered meanwhile.
+void StreamLink::on_not_stored(Slot& slot, std::uint64_t seq, const Error& why) {
   window_.unsend({seq});
   if (&slot != active_.get()) return;
   retire_active();
-  if (!closing_) keeper_.invalidate(why);  // on_credential opens the next connection
+  if (closing_) return;
+  switch (why.kind) {
+    case ErrorKind::session_expired: return keeper_.invalidate(why.message);  // on_credential opens the next connection
+    case ErrorKind::target_refused: {
+      if (refusal_ != why.message) log::error("{}: {}; events stay buffered, retried every {} or at a reload", owner_, why.message,
+                                               format_duration(settings_.credential.refused_retry));
+      refusal_ = why.message;
+      return retry_in(settings_.credential.refused_retry);
+    }
+    default: {
+      const Duration delay = backoff_.next(why.retry_after);
+      log::warn("{}: the server did not store an event: {}; sending it again in {}", owner_, why.message, format_duration(delay));
+      return retry_in(delay);
+    }
+  }
+}
+
+void StreamLink::retry_now() {
+  if (closing_ || !has_slot_) return;
+  refusal_.clear();
+  backoff_.reset();
+  keeper_.retry_now();
+  if (!retry_timer_->pending()) return;
+  retry_timer_->cancel();
+  connect_if_possible();
 }
 
 void StreamLink::on_closed(Slot& slot, const Error& why) {

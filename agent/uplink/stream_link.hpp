@@ -7,6 +7,7 @@
 //     │          refused │    │ renewed     │ failure            │ failure
 //     │                  v    │             v                    v
 //     │            auth_refused          backing_off <───────────┘
+//     │                                target_refused <── an event refused for the configuration
 //     └──────────────── closing <── close() from any state
 //
 // When the platform's connection dies with its credential (Manufactory), a
@@ -46,7 +47,11 @@ class StreamLink final : public Link, auth::CredentialListener {
   LinkState state() const override;
   bool drained() const override;
   std::optional<TimePoint> credential_expires_at() const override { return keeper_.expires_at(); }
-  std::string credential_problem() const override { return keeper_.usable() ? std::string() : keeper_.problem(); }
+  std::string credential_problem() const override {
+    if (!refusal_.empty()) return refusal_;
+    return keeper_.usable() ? std::string() : keeper_.problem();
+  }
+  void retry_now() override;
   std::size_t connections() const override;
 
  private:
@@ -62,7 +67,7 @@ class StreamLink final : public Link, auth::CredentialListener {
   TimePoint stop_sending_at(const Slot& slot) const;
   void on_ready(Slot& slot);
   void on_confirmed(Slot& slot, std::uint64_t seq, bool ok, const std::string& reason);
-  void on_session_lost(Slot& slot, std::uint64_t seq, const std::string& why);
+  void on_not_stored(Slot& slot, std::uint64_t seq, const Error& why);
   void retire_active();
   void on_closed(Slot& slot, const Error& why);
   void count_loss(const std::vector<std::uint64_t>& unanswered, const Error& why);
@@ -93,6 +98,7 @@ class StreamLink final : public Link, auth::CredentialListener {
   std::unique_ptr<Slot> retiring_;  // replaced; closes once its replies are in
   std::vector<std::unique_ptr<Slot>> graveyard_;  // closed slots, freed outside their own callbacks
 
+  std::string refusal_;  // the server refuses the configured target: why (empty: it does not)
   bool closing_ = false;
   bool has_slot_ = false;  // between start() and close(): allowed to connect
   TimePoint streaming_since_{};

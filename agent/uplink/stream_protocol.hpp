@@ -24,12 +24,19 @@ struct StreamReply {
     alive,         // the answer to our keep-alive
     session_lost,  // the server says the credential is no longer good mid-stream (for event `seq`, not stored):
                    // the connection sends no more, takes the answers still due, and a renewed one takes over
+    not_stored,    // event `seq` was not stored, for a reason that is not the event's: `blame` says whose.
+                   // Like session_lost, the connection sends no more; the event goes again later.
     fault,         // not what the platform sends: recycle the connection (`text` says what was wrong)
   };
+  // not_stored: whose fault. transient (a server failure, an unknown error):
+  // resend after a back-off; configuration (the target is not found, not ours
+  // to write): resend only after the slow retry or a reload.
+  enum class Blame { transient, configuration };
   Kind kind = Kind::ignore;
   std::uint64_t seq = 0;  // confirmed, when the platform names events (not positional)
   bool ok = true;
   std::string text;
+  Blame blame = Blame::transient;
 };
 
 class StreamProtocol {

@@ -158,6 +158,12 @@ std::optional<Duration> Uplink::next_credential_expiry() const {
   return soonest;
 }
 
+void Uplink::retry_now() {
+  for (auto& [id, entry] : entries_) {
+    if (entry.active) entry.link->retry_now();
+  }
+}
+
 std::string Uplink::credential_problem() const {
   for (const auto& [id, e] : entries_) {
     if (auto problem = e.link->credential_problem(); !problem.empty()) return problem;

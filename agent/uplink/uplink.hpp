@@ -66,6 +66,8 @@ class Uplink final : public LinkListener {
   std::optional<Duration> next_credential_expiry() const;
   // The first link's credential problem (see Link::credential_problem), or empty.
   std::string credential_problem() const;
+  // After a reload: every link tries what was refused again at once.
+  void retry_now();
 
  private:
   struct Entry {

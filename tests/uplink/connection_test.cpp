@@ -25,7 +25,7 @@ struct Recorder : ConnectionObserver {
     confirmed.push_back(seq);
     replies.emplace_back(ok, reason);
   }
-  void on_session_lost(std::uint64_t seq, const std::string&) override { lost.push_back(seq); }
+  void on_not_stored(std::uint64_t seq, const Error&) override { lost.push_back(seq); }
   void on_closed(const Error& why) override { closed = why; }
   std::vector<std::uint64_t> lost;
 };

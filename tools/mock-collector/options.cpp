@@ -53,7 +53,13 @@ const char* const kUsage = R"(mock-collector: the agent's platforms for tests, d
   --fail-every N         answer every N-th data request with 503, storing nothing (oisp, mobiusflow)
  sama only:
   --organization ID --conversation ID   the organization and the conversation events go to
-  --idle-drop DUR        drop a client that neither pongs nor sends this long (default 12s; pinged at half)
+  --idle-drop DUR        drop a client that neither pongs nor sends this long (default 10s)
+  --ping-every DUR       the server's WebSocket ping (default 8s)
+  --transient-error-every N  every N-th message fails as the real server's does when its database resets,
+                         unstored: "error":"read ECONNRESET", then an error object with no status
+  --not-member           the user is not in the conversation: every message is answered 403 Forbidden.
+  --store-out-of-order   store a socket's messages concurrently, as the real server does under load
+                         (those arriving within 20 ms are stored in a shuffled order)
   --lose-session-every N answer every N-th message with 401 Unauthorized, not storing it
  oisp only:
   --activation-code C    a code the operator hands out (valid one hour from the start)
@@ -130,6 +136,8 @@ Options parse_options(const std::vector<std::string>& args) {
     }
     if (flag == "--plain") { o.plain = true; continue; }
     if (flag == "--quiet") { o.quiet = true; continue; }
+    if (flag == "--not-member") { o.not_member = true; continue; }
+    if (flag == "--store-out-of-order") { o.store_out_of_order = true; continue; }
     if (i + 1 >= args.size()) usage_error("unknown option or missing value: " + flag);
     const std::string& v = args[++i];
     if (flag == "--listen") {
@@ -164,6 +172,8 @@ Options parse_options(const std::vector<std::string>& args) {
     else if (flag == "--token-ttl") o.token_ttl = to_duration(flag, v);
     else if (flag == "--refresh-ttl") o.refresh_ttl = to_duration(flag, v);
     else if (flag == "--idle-drop") o.idle_drop = to_duration(flag, v);
+    else if (flag == "--ping-every") o.ping_every = to_duration(flag, v);
+    else if (flag == "--transient-error-every") o.transient_error_every = to_number(flag, v);
     else if (flag == "--refuse-refresh-every") o.refuse_refresh_every = to_number(flag, v);
     else if (flag == "--fail-every") o.fail_every = to_number(flag, v);
     else if (flag == "--lose-session-every") o.lose_session_every = to_number(flag, v);

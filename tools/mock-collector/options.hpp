@@ -43,7 +43,11 @@ struct Options {
   std::string conversation_id = "6b0f0bcaa882842c8dfe74f4";  // SAMA
   std::chrono::milliseconds token_ttl{0};    // access/device token lifetime; 0: the platform's default
   std::chrono::milliseconds refresh_ttl{0};  // refresh cookie/token lifetime; 0: the platform's default
-  std::chrono::milliseconds idle_drop{12'000};  // SAMA: drop a client silent this long (pinged at half of it)
+  std::chrono::milliseconds idle_drop{10'000};  // SAMA: drop a client silent this long (the real server: about 10 s)
+  std::chrono::milliseconds ping_every{8'000};  // SAMA: the server's WebSocket ping (the real server: about 8 s)
+  std::uint64_t transient_error_every = 0;      // SAMA: every N-th message fails as the real server's database does, unstored
+  bool not_member = false;                      // SAMA: the user is not in the conversation: every message 403
+  bool store_out_of_order = false;              // SAMA: a socket's messages are stored concurrently (shuffled)
   std::uint64_t refuse_refresh_every = 0;    // refuse every N-th refresh
   std::uint64_t lose_session_every = 0;      // SAMA: answer every N-th message 401 (not stored), as after a server restart
   // OISP

@@ -95,9 +95,26 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     response->keep_alive(request.keep_alive());
     response->body() = reply.body;
     response->prepare_payload();
+    if (reply.bare_status_line) return write_bare(std::move(response));
     http::async_write(stream_, *response, [self = this->shared_from_this(), response](beast::error_code ec, std::size_t) {
       if (ec) return;
       if (response->keep_alive()) return self->read();
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    });
+  }
+
+  // Beast always writes a reason phrase; these bytes are written by hand.
+  void write_bare(std::shared_ptr<http::response<http::string_body>> response) {
+    auto bytes = std::make_shared<std::string>("HTTP/1.1 " + std::to_string(response->result_int()) + "\r\n");
+    for (const auto& field : *response) {
+      *bytes += std::string(field.name_string()) + ": " + std::string(field.value()) + "\r\n";
+    }
+    *bytes += "\r\n" + response->body();
+    const bool keep = response->keep_alive();
+    boost::asio::async_write(stream_, boost::asio::buffer(*bytes), [self = this->shared_from_this(), bytes, keep](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      if (keep) return self->read();
       beast::error_code ignored;
       beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     });

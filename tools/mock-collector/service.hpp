@@ -35,6 +35,8 @@ struct HttpReply {
   std::vector<std::pair<std::string, std::string>> headers;
   std::optional<unsigned> retry_after_s;
   bool kill = false;  // fault knob: drop the connection instead of answering (what was asked is done)
+  // "HTTP/1.1 200\r\n": no reason phrase, as servers built on uWebSockets (the real SAMA server) write it.
+  bool bare_status_line = false;
   std::chrono::milliseconds delay{0};
 };
 

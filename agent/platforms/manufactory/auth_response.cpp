@@ -48,6 +48,10 @@ Expected<Session> parse_auth_response(int status, std::string_view body, const s
     return fail(ErrorKind::auth_rejected, "the collector rejected the project key (HTTP " + std::to_string(status) +
                                               "); check project_key and that it belongs to project_id");
   }
+  if (status == 404 || status == 405 || status == 410) {
+    return fail(ErrorKind::config, "the server at collector.url has no Manufactory /auth (HTTP " + std::to_string(status) +
+                                       "); check collector.url");
+  }
   if (status == 429 || status >= 500) {
     Error e = make_error(ErrorKind::server, "the collector is unavailable (HTTP " + std::to_string(status) + ": " +
                                                 server_message(body) + ")");

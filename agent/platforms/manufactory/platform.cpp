@@ -30,7 +30,17 @@ class ManufactoryPlatform final : public platforms::Platform {
 
   Status load() override { return schemas_.load(); }
   void start(bool keep_fresh, std::function<void()> settled) override { schemas_.start(keep_fresh, std::move(settled)); }
-  void reload(const Config& next) override { schemas_.reload(next.schema); }
+  std::vector<std::string> reload(const Config& next) override {
+    schemas_.reload(next.schema);
+    settings_.project_key = next.project_key;  // the next /auth of every actor uses it
+    std::vector<std::string> restart;
+    if (next.org_id != settings_.org_id) restart.push_back("org_id");
+    if (next.project_id != settings_.project_id) restart.push_back("project_id");
+    if (next.collector.url.to_string() != settings_.url.to_string()) restart.push_back("collector.url");
+    if (next.collector.ws_url.to_string() != settings_.ws_url.to_string()) restart.push_back("collector.ws_url");
+    if (next.session.ttl != settings_.session_ttl) restart.push_back("session.ttl");
+    return restart;
+  }
   std::string validation() const override { return schemas_.describe(); }
 
  private:

@@ -46,6 +46,13 @@ class MobiusPlatform final : public platforms::Platform {
   std::unique_ptr<uplink::BatchEndpoint> batch_endpoint() override {
     return std::make_unique<Endpoint>(deps_.http, deps_.scheduler, settings_, url_);
   }
+  // The endpoint and the policy read the settings at each login and write:
+  // a rotated password, a new point or priority apply from the next one.
+  std::vector<std::string> reload(const Config& next) override {
+    settings_ = next.mobiusflow;
+    if (next.collector.url.to_string() != url_.to_string()) return {"collector.url"};
+    return {};
+  }
 
  private:
   platforms::PlatformDeps deps_;

@@ -51,6 +51,26 @@ class OispPlatform final : public platforms::Platform {
   std::unique_ptr<uplink::BatchEndpoint> batch_endpoint() override {
     return std::make_unique<Endpoint>(EndpointDeps{deps_.http, deps_.clock, deps_.random}, settings_, url_, state_path_);
   }
+  // The user's password and the activation code apply from the next login;
+  // the device and its components are kept state, changed only at a restart.
+  std::vector<std::string> reload(const Config& next) override {
+    const Settings& n = next.oisp;
+    std::vector<std::string> restart;
+    if (n.device_id != settings_.device_id) restart.push_back("oisp.device_id");
+    if (n.gateway_id != settings_.gateway_id) restart.push_back("oisp.gateway_id");
+    if (n.device_name != settings_.device_name) restart.push_back("oisp.device_name");
+    if (n.account_id != settings_.account_id) restart.push_back("oisp.account_id");
+    if (n.components != settings_.components) restart.push_back("oisp.components");
+    if (n.default_component_type != settings_.default_component_type) restart.push_back("oisp.default_component_type");
+    if (n.max_requests_per_hour != settings_.max_requests_per_hour) restart.push_back("oisp.max_requests_per_hour");
+    if (next.collector.url.to_string() != url_.to_string()) restart.push_back("collector.url");
+    settings_.username = n.username;
+    settings_.password = n.password;
+    settings_.password_file = n.password_file;
+    settings_.password_source = n.password_source;
+    settings_.activation_code = n.activation_code;
+    return restart;
+  }
 
  private:
   platforms::PlatformDeps deps_;

@@ -5,6 +5,7 @@
 #include "agent/auth/jwt.hpp"
 #include "agent/common/json.hpp"
 #include "agent/net/http_headers.hpp"
+#include "agent/uplink/blame.hpp"
 
 namespace mf::sama {
 namespace {
@@ -65,17 +66,23 @@ Expected<LoginAnswer> parse_login_answer(const net::HttpResponse& response, bool
   if ((status == 401 || status == 422) && refreshing) {
     return fail(ErrorKind::auth_rejected, "SAMA refused the refresh cookie (HTTP " + std::to_string(status) + ": " + said + ")");
   }
-  if (status == 401) {
-    return fail(ErrorKind::auth_rejected, "SAMA refused the login (HTTP 401: " + said +
-                                              "); check sama.login, the password and sama.organization_id");
-  }
-  if (status == 429 || status >= 500) {
-    Error e = make_error(ErrorKind::server, "the SAMA server is unavailable (HTTP " + std::to_string(status) + ": " + said + ")");
-    if (response.retry_after) e.retry_after = net::parse_retry_after(*response.retry_after);
-    return fail(std::move(e));
-  }
   if (status != 200) {
-    return fail(ErrorKind::request_rejected, "SAMA refused the login request (HTTP " + std::to_string(status) + ": " + said + ")");
+    switch (uplink::blame_for_http_status(status)) {
+      case uplink::Blame::credential:
+        return fail(ErrorKind::auth_rejected, "SAMA refused the login (HTTP " + std::to_string(status) + ": " + said +
+                                                  "); check sama.login, the password and sama.organization_id");
+      case uplink::Blame::configuration:
+        return fail(ErrorKind::config, "the server at collector.url has no SAMA login (HTTP " + std::to_string(status) + " from /login: " +
+                                           said + "); check collector.url");
+      case uplink::Blame::event:
+        return fail(ErrorKind::request_rejected, "SAMA refused the login request (HTTP " + std::to_string(status) + ": " + said +
+                                                     "); check sama.organization_id and sama.device_id");
+      case uplink::Blame::transient: {
+        Error e = make_error(ErrorKind::server, "the SAMA server is unavailable (HTTP " + std::to_string(status) + ": " + said + ")");
+        if (response.retry_after) e.retry_after = net::parse_retry_after(*response.retry_after);
+        return fail(std::move(e));
+      }
+    }
   }
   auto doc = json::parse_untrusted(response.body, {256 * 1024, 16});
   const char* token = doc && doc->IsObject() ? json::find_string(*doc, "access_token") : nullptr;

@@ -27,6 +27,18 @@ class SamaPlatform final : public platforms::Platform {
   std::unique_ptr<uplink::StreamEndpoint> stream_endpoint(const std::string&) override {
     return std::make_unique<Endpoint>(http_, scheduler_, settings_, url_, ws_url_);
   }
+  // The endpoint reads the settings when it logs in and writes a message:
+  // a rotated password, another login or conversation apply from the next one.
+  std::vector<std::string> reload(const Config& next) override {
+    std::vector<std::string> restart;
+    if (next.sama.device_id != settings_.device_id) restart.push_back("sama.device_id");  // names every event id
+    if (next.collector.url.to_string() != url_.to_string()) restart.push_back("collector.url");
+    if (next.collector.ws_url.to_string() != ws_url_.to_string()) restart.push_back("collector.ws_url");
+    const std::string device_id = settings_.device_id;
+    settings_ = next.sama;
+    settings_.device_id = device_id;
+    return restart;
+  }
 
  private:
   Scheduler& scheduler_;

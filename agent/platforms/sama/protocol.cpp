@@ -4,6 +4,7 @@
 
 #include "agent/common/json.hpp"
 #include "agent/common/log.hpp"
+#include "agent/platforms/sama/errors.hpp"
 
 namespace mf::sama {
 namespace {
@@ -41,13 +42,8 @@ std::optional<std::uint64_t> number_after(std::string_view text, std::string_vie
 }
 
 // `error` is an object {"status","message"} or, sometimes, a plain string.
-struct ErrorInfo {
-  int status = 0;
-  std::string message;
-};
-
-ErrorInfo error_info(const rapidjson::Value& error) {
-  ErrorInfo info;
+ServerError error_info(const rapidjson::Value& error) {
+  ServerError info;
   if (error.IsString()) {
     info.message = quote(std::string_view(error.GetString(), error.GetStringLength()));
     return info;
@@ -58,14 +54,23 @@ ErrorInfo error_info(const rapidjson::Value& error) {
   return info;
 }
 
-std::string describe(const ErrorInfo& e) {
-  return (e.message.empty() ? std::string("no message") : e.message) + (e.status != 0 ? " (" + std::to_string(e.status) + ")" : "");
-}
-
-// 401, or 422 "The token has expired.": the session is gone. Other 422s are
-// the message's own fault ("'cid' field is required.") and must not loop.
-bool loses_session(const ErrorInfo& e) {
-  return e.status == 401 || (e.status == 422 && e.message.find("token") != std::string::npos);
+// What the answer to one of our messages means for its event.
+uplink::StreamReply answer_for_event(std::uint64_t seq, const ServerError& e) {
+  using uplink::Blame;
+  uplink::StreamReply r;
+  switch (blame_for(e)) {
+    case Blame::credential: r = reply(Kind::session_lost, "SAMA no longer accepts the session: " + describe(e)); break;
+    case Blame::event: r = reply(Kind::confirmed, "SAMA refused the message: " + describe(e)); break;
+    case Blame::configuration:
+      r = reply(Kind::not_stored, "SAMA refuses messages to the conversation: " + describe(e) +
+                                      "; check sama.conversation_id and that sama.login is one of its participants");
+      r.blame = uplink::StreamReply::Blame::configuration;
+      break;
+    case Blame::transient: r = reply(Kind::not_stored, "SAMA could not store a message: " + describe(e)); break;
+  }
+  r.ok = false;
+  r.seq = seq;
+  return r;
 }
 
 }  // namespace
@@ -123,6 +128,13 @@ void Protocol::encode(const uplink::OutgoingEvent& event, std::string& out) {
   w.Key("x");
   w.StartObject();
   key_string(w, "event_id", id);
+  // The server stores one socket's messages concurrently, by its created_at:
+  // seq (growing with acceptance, per actor too) and the acceptance time let a
+  // reader restore the order.
+  w.Key("seq");
+  w.Uint64(event.seq);
+  w.Key("accepted_ms");
+  w.Int64(event.accepted_ms);
   if (*event.actor_json != "{}") {
     w.Key("actor");
     w.RawValue(event.actor_json->data(), event.actor_json->size(), rapidjson::kObjectType);
@@ -164,12 +176,7 @@ uplink::StreamReply Protocol::read(std::string_view text) {
     if (number_after(rid, kPingPrefix)) return reply(Kind::alive);
     if (const auto seq = number_after(rid, kRequestPrefix)) {
       if (error == nullptr) return reply(Kind::ignore);  // success is the ask
-      const ErrorInfo e = error_info(*error);
-      uplink::StreamReply r = loses_session(e) ? reply(Kind::session_lost, "SAMA no longer accepts the session: " + describe(e))
-                                               : reply(Kind::confirmed, "SAMA refused the message: " + describe(e));
-      r.ok = false;
-      r.seq = *seq;
-      return r;
+      return answer_for_event(*seq, error_info(*error));
     }
     log::debug("sama: an answer to no request of ours: {}", quote(text));
     return reply(Kind::ignore);

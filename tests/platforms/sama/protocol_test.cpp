@@ -37,13 +37,16 @@ TEST_F(SamaProtocolTest, ConnectsWithTheTokenByRequestId) {
   EXPECT_NE(refused.text.find("The token has expired. (422)"), std::string::npos) << refused.text;
 }
 
+// x.seq grows with acceptance (per actor too) and x.accepted_ms is when the
+// agent took the event: with them a reader restores the order the server,
+// storing concurrently, may not keep.
 TEST_F(SamaProtocolTest, AnEventIsAWrappedMessageWithTheActionFirstAndAStableId) {
   uplink::OutgoingEvent e{17, 1764612345678, 3, &actor, R"({"temp":21.5,"note":"a \"q\""})"};
   std::string out;
   protocol.encode(e, out);
   EXPECT_EQ(out, R"({"request":{"message":{"id":"gateway-01.1764612345678.17","cid":"conv1",)"
                  R"("body":"{\"temp\":21.5,\"note\":\"a \\\"q\\\"\"}",)"
-                 R"("x":{"event_id":"gateway-01.1764612345678.17","actor":{"username":"a"},)"
+                 R"("x":{"event_id":"gateway-01.1764612345678.17","seq":17,"accepted_ms":1764612345678,"actor":{"username":"a"},)"
                  R"("attributes":{"temp":21.5,"note":"a \"q\""}}},"id":"r-17"}})");
   auto doc = json::parse_untrusted(out, {1 << 20, 16});
   ASSERT_TRUE(doc);
@@ -65,17 +68,29 @@ TEST_F(SamaProtocolTest, AsksConfirmOurEventsByIdInAnyOrder) {
   EXPECT_EQ(protocol.read(R"({"ask":{"mid":"gateway-01.x.y"}})").kind, Kind::ignore);
 }
 
-TEST_F(SamaProtocolTest, ErrorsAreRejectionsExceptALostSession) {
-  auto rejected = protocol.read(R"({"response":{"id":"r-9","error":{"status":404,"message":"Conversation not found."}}})");
-  EXPECT_EQ(rejected.kind, Kind::confirmed);
-  EXPECT_FALSE(rejected.ok);
-  EXPECT_EQ(rejected.seq, 9u);
-  EXPECT_NE(rejected.text.find("Conversation not found. (404)"), std::string::npos);
-  auto text_error = protocol.read(R"({"response":{"id":"r-10","error":"\"foo\" is not allowed"}})");
-  EXPECT_EQ(text_error.kind, Kind::confirmed) << "error is sometimes a plain string";
-  EXPECT_FALSE(text_error.ok);
+TEST_F(SamaProtocolTest, ErrorsAreSortedByWhatTheyMean) {
+  using Blame = uplink::StreamReply::Blame;
+  auto not_found = protocol.read(R"({"response":{"id":"r-9","error":{"status":404,"message":"Conversation not found."}}})");
+  EXPECT_EQ(not_found.kind, Kind::not_stored) << "a wrong conversation is the configuration's fault, not the event's";
+  EXPECT_EQ(not_found.blame, Blame::configuration);
+  EXPECT_EQ(not_found.seq, 9u);
+  EXPECT_NE(not_found.text.find("Conversation not found. (404)"), std::string::npos);
+  EXPECT_NE(not_found.text.find("check sama.conversation_id"), std::string::npos);
+  auto forbidden = protocol.read(R"({"response":{"id":"r-14","error":{"status":403,"message":"Forbidden."}}})");
+  EXPECT_EQ(forbidden.kind, Kind::not_stored) << "not a member of the conversation";
+  EXPECT_EQ(forbidden.blame, Blame::configuration);
+  // What the real server answers when its database resets: transient, whatever the shape.
+  for (const char* transient : {R"({"response":{"id":"r-10","error":"read ECONNRESET"}})", R"({"response":{"id":"r-10","error":{}}})",
+                                R"({"response":{"id":"r-10","error":{"status":500,"message":"Internal"}}})",
+                                R"({"response":{"id":"r-10","error":{"status":429}}})", R"({"response":{"id":"r-10","error":[1]}})"}) {
+    auto r = protocol.read(transient);
+    EXPECT_EQ(r.kind, Kind::not_stored) << transient;
+    EXPECT_EQ(r.blame, Blame::transient) << transient;
+    EXPECT_EQ(r.seq, 10u) << transient;
+  }
   auto validation = protocol.read(R"({"response":{"id":"r-11","error":{"status":422,"message":"'cid' field is required."}}})");
   EXPECT_EQ(validation.kind, Kind::confirmed) << "a 422 about the message itself is its own fault, not a lost session";
+  EXPECT_FALSE(validation.ok) << "so it goes to the dead letters";
   auto lost = protocol.read(R"({"response":{"id":"r-12","error":{"status":401,"message":"Unauthorized."}}})");
   EXPECT_EQ(lost.kind, Kind::session_lost);
   EXPECT_EQ(lost.seq, 12u) << "the event that was not stored";

@@ -1,5 +1,6 @@
 #include "tools/mock-collector/sama/sama_service.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -81,8 +82,9 @@ void SamaService::accept_websocket(PlainStream&& stream, Request request) {
 
 HttpReply SamaService::handle_http(const HttpRequestView& request) {
   dirty_ = true;
-  if (request.method == "POST" && request.target == "/login") return login(request);
-  return text_error(404, "Route not found");
+  HttpReply reply = request.method == "POST" && request.target == "/login" ? login(request) : text_error(404, "Route not found");
+  reply.bare_status_line = true;  // uWebSockets writes "HTTP/1.1 200", no reason phrase
+  return reply;
 }
 
 HttpReply SamaService::login(const HttpRequestView& request) {
@@ -181,6 +183,10 @@ HttpReply SamaService::grant(const std::string& device_id) {
   w.String(options_.user.c_str());
   w.Key("created_at");
   w.String("2022-10-13T13:11:04.447Z");
+  w.Key("modified");  // fields the real server adds, of no use to the agent
+  w.Null();
+  w.Key("bot_message");
+  w.Null();
   w.EndObject();
   w.Key("access_token");
   w.String(token.c_str());
@@ -190,7 +196,7 @@ HttpReply SamaService::grant(const std::string& device_id) {
   HttpReply reply{200, b.GetString()};
   const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(options_.refresh_ttl).count();
   reply.headers.emplace_back("Set-Cookie", "refresh_token=" + cookie + "; Max-Age=" + std::to_string(max_age) +
-                                               "; Path=/; HttpOnly; Secure; SameSite=Lax");
+                                               "; HttpOnly; Secure; SameSite=Lax");  // no Path, as the real server
   return reply;
 }
 
@@ -247,13 +253,17 @@ std::variant<std::string, Failure> SamaService::create_message(rapidjson::Value&
   const auto* x = mf::json::find(params, "x");
   if (x != nullptr && !x->IsObject()) return reject({0, "\"x\" must be of type object"});
   if (options_.conversation_id != cid) return reject({404, "Conversation not found."});
+  if (options_.not_member) return reject({403, "Forbidden."});
 
   // Stored: the id the client gave is not kept with the message (the server deletes it).
   bump(stats_.messages);
   const rapidjson::Value* actor = x != nullptr ? mf::json::find(*x, "actor") : nullptr;
   const rapidjson::Value* attributes = x != nullptr ? mf::json::find(*x, "attributes") : nullptr;
-  ledger_.record(actor != nullptr && actor->IsObject() ? mf::json::to_string(*actor) : std::string("{}"),
-                 attributes != nullptr && attributes->IsObject() ? seq_of(*attributes) : std::nullopt);
+  const std::string actor_json = actor != nullptr && actor->IsObject() ? mf::json::to_string(*actor) : std::string("{}");
+  const auto seq = attributes != nullptr && attributes->IsObject() ? seq_of(*attributes) : std::nullopt;
+  ledger_.record(actor_json, seq);
+  const auto* x_seq = x != nullptr ? mf::json::find(*x, "seq") : nullptr;
+  if (seq && x_seq != nullptr && x_seq->IsUint64()) stored_order_[actor_json].emplace_back(x_seq->GetUint64(), *seq);
   if (!options_.quiet) {
     std::printf("message %s\n", body != nullptr ? body->GetString() : "(attachments)");
     std::fflush(stdout);
@@ -273,9 +283,26 @@ std::variant<std::string, Failure> SamaService::create_message(rapidjson::Value&
   w.String(server_mid);
   w.Key("t");
   w.Int64(wall_seconds());
+  w.Key("modified");
+  w.Null();
+  w.Key("bot_message");
+  w.Null();
   w.EndObject();
   w.EndObject();
   return std::string(b.GetString());
+}
+
+// A reader that sorts an actor's stored messages by x.seq gets the events in
+// the order they were sent (their "seq" attribute), whatever order they were
+// stored in.
+bool SamaService::x_seq_restores_order() const {
+  for (auto [actor, stored] : stored_order_) {
+    std::sort(stored.begin(), stored.end());
+    for (std::size_t i = 1; i < stored.size(); ++i) {
+      if (stored[i].second < stored[i - 1].second) return false;
+    }
+  }
+  return true;
 }
 
 std::string SamaService::stats_json() const {
@@ -307,6 +334,9 @@ std::string SamaService::stats_json() const {
   counter("replies_out_of_order", s.replies_out_of_order);
   counter("misrouted_requests", s.misrouted_requests);
   counter("snapshots", s.snapshots);
+  counter("transient_errors", s.transient_errors);
+  w.Key("x_seq_restores_order");
+  w.Bool(x_seq_restores_order());
   ledger_.write(w);
   w.EndObject();
   return b.GetString();

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <variant>
+#include <vector>
 
 #include "agent/common/rapidjson.hpp"
 #include "tools/mock-collector/ledger.hpp"
@@ -52,6 +53,7 @@ class SamaService final : public Service {
   void count_idle_drop() { bump(stats_.idle_drops); }
   void count_reordered() { bump(stats_.replies_out_of_order); }
   void count_misrouted() { bump(stats_.misrouted_requests); }
+  void count_transient_error() { bump(stats_.transient_errors); }
 
  private:
   struct Token {
@@ -63,10 +65,11 @@ class SamaService final : public Service {
     std::uint64_t logins = 0, logins_refused = 0, refreshes = 0, refreshes_refused = 0, bearer_renewals = 0;
     std::uint64_t bad_login_requests = 0, connections = 0, connects = 0, connects_refused = 0, connects_expired = 0;
     std::uint64_t unauthorized = 0, messages = 0, messages_rejected = 0, kills = 0, pongs = 0, ping_requests = 0;
-    std::uint64_t idle_drops = 0, replies_out_of_order = 0, misrouted_requests = 0, snapshots = 0;
+    std::uint64_t idle_drops = 0, replies_out_of_order = 0, misrouted_requests = 0, snapshots = 0, transient_errors = 0;
   };
 
   HttpReply login(const HttpRequestView& request);
+  bool x_seq_restores_order() const;
   HttpReply grant(const std::string& device_id);
   std::string make_jwt(const std::string& device_id, std::int64_t iat_s, std::int64_t exp_s);
   std::string random_hex(std::size_t bytes);
@@ -84,6 +87,7 @@ class SamaService final : public Service {
   std::uint64_t refresh_attempts_ = 0;
   std::uint64_t next_server_mid_ = 1;
   Ledger ledger_;
+  std::unordered_map<std::string, std::vector<std::pair<std::uint64_t, std::int64_t>>> stored_order_;  // actor -> (x.seq, seq)
   Stats stats_;
   bool dirty_ = true;
   std::mt19937_64 rng_{std::random_device{}()};

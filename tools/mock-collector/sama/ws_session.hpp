@@ -1,9 +1,12 @@
 #pragma once
 // One SAMA WebSocket: nothing but `connect` before the connect answer has
 // been sent (what comes earlier gets 401), then pings, messages and their
-// asks, answered in any order. The server pings at half of --idle-drop and
-// drops a client silent for all of it. --kill-every N drops the connection at
-// every N-th message, after storing it.
+// asks, answered in any order. The server pings every --ping-every (8 s) and
+// drops a client that sent nothing, pongs included, for --idle-drop (10 s), as
+// the real server was seen to. --kill-every N drops the connection at every
+// N-th message, after storing it; --transient-error-every N fails every N-th
+// as the real server's database does; --store-out-of-order stores what
+// arrives within 20 ms in a shuffled order.
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
@@ -32,14 +35,16 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
         options_(service.options()),
         flush_timer_(ws_.get_executor()),
         notice_timer_(ws_.get_executor()),
-        settle_timer_(ws_.get_executor()) {}
+        settle_timer_(ws_.get_executor()),
+        ping_timer_(ws_.get_executor()),
+        store_timer_(ws_.get_executor()) {}
 
   void run(Request request) {
     if constexpr (kSecure<Stream>) ws_.next_layer().next_layer().coalesce();
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::seconds(10);
     t.idle_timeout = options_.idle_drop;
-    t.keep_alive_pings = true;  // a ping at half the idle time; no answer by its end: dropped
+    t.keep_alive_pings = false;  // our own pings, on the real server's period
     ws_.set_option(t);
     ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
       if (kind == websocket::frame_type::pong) service_.count_pong();
@@ -50,6 +55,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
       if (ec) return;
       self->service_.count_connection();
       self->read();
+      self->ping();
     });
   }
 
@@ -59,6 +65,16 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
     std::function<void()> sent;  // after the write completed
     std::uint64_t order = 0;     // arrival of the request it answers (0: not an answer)
   };
+
+  void ping() {
+    ping_timer_.expires_after(options_.ping_every);
+    ping_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || self->stopped_) return;
+      self->ws_.async_ping({}, [self](beast::error_code e) {
+        if (!e) self->ping();
+      });
+    });
+  }
 
   void read() {
     ws_.async_read(in_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
@@ -124,6 +140,36 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   }
 
   void message(rapidjson::Value& params, bool wrapped, const std::string& request_id, std::uint64_t order) {
+    if (!options_.store_out_of_order) return store(params, wrapped, request_id, order);
+    to_store_.push_back({mf::json::to_string(params), wrapped, request_id, order});
+    if (to_store_.size() > 1) return;
+    store_timer_.expires_after(std::chrono::milliseconds(20));
+    store_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || self->stopped_) return;
+      auto batch = std::move(self->to_store_);
+      self->to_store_.clear();
+      std::shuffle(batch.begin(), batch.end(), self->rng_);
+      for (auto& m : batch) {
+        auto doc = mf::json::parse_untrusted(m.params, {4 << 20, 64});
+        if (doc) self->store(*doc, m.wrapped, m.request_id, m.order);
+        if (self->stopped_) return;
+      }
+    });
+  }
+
+  // What the real server answers when its database connection resets: a
+  // string, or an error object with neither status nor message. Not stored.
+  std::string transient_error(const std::string& request_id) {
+    return ++transient_errors_ % 2 == 1 ? R"({"response":{"id":")" + request_id + R"(","error":"read ECONNRESET"}})"
+                                        : R"({"response":{"id":")" + request_id + R"(","error":{}}})";
+  }
+
+  void store(rapidjson::Value& params, bool wrapped, const std::string& request_id, std::uint64_t order) {
+    ++received_;
+    if (options_.transient_error_every > 0 && received_ % options_.transient_error_every == 0) {
+      service_.count_transient_error();
+      return answer_later(transient_error(request_id), order);
+    }
     if (options_.lose_session_every > 0 && ++messages_ % options_.lose_session_every == 0) {
       service_.count_unauthorized();  // the server lost the socket's session (a restart): nothing stored
       connected_ = false;
@@ -225,6 +271,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
 
   void stop() {
     stopped_ = true;
+    ping_timer_.cancel();
+    store_timer_.cancel();
     flush_timer_.cancel();
     notice_timer_.cancel();
     settle_timer_.cancel();
@@ -237,6 +285,17 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   boost::asio::steady_timer flush_timer_;
   boost::asio::steady_timer notice_timer_;
   boost::asio::steady_timer settle_timer_;
+  boost::asio::steady_timer ping_timer_;
+  boost::asio::steady_timer store_timer_;
+  struct ToStore {
+    std::string params;
+    bool wrapped = false;
+    std::string request_id;
+    std::uint64_t order = 0;
+  };
+  std::vector<ToStore> to_store_;
+  std::uint64_t received_ = 0;
+  std::uint64_t transient_errors_ = 0;
   std::deque<Out> outbox_;
   std::vector<Out> batch_;
   Out current_;
