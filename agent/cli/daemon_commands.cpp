@@ -1,4 +1,5 @@
 // run, send, status: the daemon and its two local clients.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -63,6 +64,9 @@ int send(const Args& args) {
       if (!args.events.empty()) {
         if (next_arg == args.events.size()) return false;
         line = args.events[next_arg++];
+        // One argument is one event: a line break in it is JSON whitespace
+        // (a valid event has none inside its strings), never a second line.
+        std::replace_if(line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
       } else if (!std::getline(std::cin, line)) {
         return false;
       }

@@ -8,10 +8,11 @@ void require_base_url(Checker& checker, std::string_view example) {
   checker.require("collector.url", "collector: { url: " + std::string(example) + " }");
 }
 
-void default_stream_url(Checker& checker) {
+void default_stream_url(Checker& checker, std::string_view path) {
   if (checker.has("collector.ws_url") || !checker.has("collector.url")) return;
   net::Url ws = checker.config().collector.url;
   ws.scheme = ws.secure() ? "wss" : "ws";
+  if (!path.empty()) ws.target = ws.join(path);
   checker.config().collector.ws_url = ws;
 }
 

@@ -24,6 +24,28 @@ std::optional<Envelope> as_envelope(const rapidjson::Value& doc) {
   return Envelope{*actor, *attributes};
 }
 
+// A line with an object under "actor" or "attributes" that is not exactly an
+// envelope was meant as one: delivering it as attributes of the default actor
+// would file the event under the wrong actor, silently. Names what is wrong.
+std::optional<std::string> envelope_mistake(const rapidjson::Value& doc) {
+  if (!doc.IsObject()) return std::nullopt;
+  const auto* actor = json::find(doc, "actor");
+  const auto* attributes = json::find(doc, "attributes");
+  const bool meant = (actor != nullptr && actor->IsObject()) || (attributes != nullptr && attributes->IsObject());
+  if (!meant) return std::nullopt;
+  std::string others;
+  for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
+    const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+    if (name != "actor" && name != "attributes") others += (others.empty() ? "'" : ", '") + std::string(name.substr(0, 40)) + "'";
+  }
+  std::string what = actor == nullptr ? "no 'actor'" : attributes == nullptr ? "no 'attributes'" : "";
+  if (actor != nullptr && !actor->IsObject()) what = "an 'actor' that is not an object";
+  if (attributes != nullptr && !attributes->IsObject()) what = "'attributes' that is not an object";
+  if (!others.empty()) what += (what.empty() ? "" : " and ") + std::string("other keys (") + others + ")";
+  return "an envelope is {\"actor\":{...},\"attributes\":{...}} and nothing else; this line has " + what +
+         " (send the attributes alone for the default actor)";
+}
+
 ValueKind kind_of(const rapidjson::Value& v) {
   switch (v.GetType()) {
     case rapidjson::kNullType: return ValueKind::null;
@@ -107,6 +129,9 @@ Expected<ParsedLine> parse_line(std::string_view line, const Limits& limits, con
     return fail(ErrorKind::invalid_input, "event is " + ok.error().message);
   }
   const auto envelope = as_envelope(scratch.root());
+  if (!envelope) {
+    if (auto mistake = envelope_mistake(scratch.root())) return fail(ErrorKind::invalid_input, *mistake);
+  }
   ParsedLine parsed;
   if (envelope) {
     auto actor = event::normalize_attributes(envelope->actor, "actor");

@@ -150,6 +150,20 @@ TEST(Config, EmptyOrScalarFilesAreExplained) {
   EXPECT_NE(error_of("just text").find("holds a scalar"), std::string::npos);
 }
 
+// A newcomer's own collector.url without ws_url: login and WebSocket go to the
+// same server, never the WebSocket to the production host.
+TEST(Config, ACollectorUrlWithoutWsUrlStreamsToTheSameServer) {
+  auto c = load(std::string(kMinimal) + "collector:\n  url: https://127.0.0.1:8443\n");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->config.collector.ws_url.to_string(), "wss://127.0.0.1:8443/ws");
+  auto plain = load(std::string(kMinimal) + "collector:\n  url: http://localhost:9000/base/\n");
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_EQ(plain->config.collector.ws_url.to_string(), "ws://localhost:9000/base/ws");
+  auto both = load(std::string(kMinimal) + "collector:\n  url: https://127.0.0.1:8443\n  ws_url: wss://127.0.0.1:9443/live\n");
+  ASSERT_TRUE(both) << both.error().message;
+  EXPECT_EQ(both->config.collector.ws_url.to_string(), "wss://127.0.0.1:9443/live") << "an explicit ws_url wins";
+}
+
 TEST(Config, PlainTransportOnlyToLoopback) {
   EXPECT_TRUE(load(std::string(kMinimal) + "collector:\n  url: http://127.0.0.1:8080\n  ws_url: ws://localhost:8080/ws\n"));
   EXPECT_NE(error_of(std::string(kMinimal) + "collector:\n  url: http://collector.tallyfy.com\n")

@@ -136,6 +136,10 @@ TEST(Daemon, GarbageOnTheIngestSocketIsRefusedAndTheNextEventServed) {
       {R"({"Temperature":1})", "attribute name 'Temperature' is not valid"},
       {R"({"actor":{"User":1},"attributes":{"a":1}})", "actor attribute name 'User' is not valid"},
       {R"({"a":1e-2147483649})", "too long to be a sane value"},
+      // A mistyped envelope is refused, not filed under the default actor.
+      {R"({"actor":{"username":"press_9"},"attribute":{"a":1}})", "this line has no 'attributes' and other keys ('attribute')"},
+      {R"({"actor":{"username":"press_9"},"attributes":{"a":1},"ts":5})", "other keys ('ts')"},
+      {R"({"actor":"press_9","attributes":{"a":1}})", "an 'actor' that is not an object"},
       {R"({"ok_after_garbage":1})", ""},
   };
   std::vector<std::string> lines;
@@ -237,6 +241,17 @@ TEST(Daemon, AStaleSocketIsReplacedAndASecondInstanceRefused) {
   }));
   again.signal(SIGTERM);
   EXPECT_EQ(again.wait(10s), 0);
+}
+
+// An argument is one event, however it is laid out: a retry of a half-accepted
+// two-line "event" would duplicate its first half.
+TEST(Daemon, AnEventArgumentSpanningLinesIsOneEvent) {
+  MockCollector collector({"--quiet"});
+  DaemonProcess daemon(collector);
+  auto r = daemon.send("", {"--socket", daemon.ingest_socket(), "{\n  \"seq\": 1,\r\n  \"note\": \"two lines\"\n}"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(eventually([&] { return collector.counter("events_ok") == 1; }));
+  EXPECT_EQ(u64(daemon.status(), "events_accepted"), 1u);
 }
 
 TEST(Daemon, SighupReloadsLimitsAndKeepsRunningOnABadConfig) {

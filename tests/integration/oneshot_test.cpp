@@ -63,6 +63,20 @@ TEST(OneShot, ABadRequestExitsThreeWithTheServersMessage) {
   EXPECT_NE(r.err.find("refused the authentication request (HTTP 400): unknown org_id"), std::string::npos) << r.all();
 }
 
+// A 404 from /auth is a wrong collector.url, not a refusal of the key.
+TEST(OneShot, ACollectorUrlWithoutAuthExitsTwoAndNamesTheKey) {
+  MockCollector collector;
+  TempDir dir;
+  std::string yaml = read_file(collector.write_agent_config(dir));
+  const auto at = yaml.find("  url: https://");
+  ASSERT_NE(at, std::string::npos) << yaml;
+  const auto eol = yaml.find('\n', at);
+  yaml.insert(eol, "/not-the-collector");
+  auto r = oneshot(dir.write("config.yaml", yaml), kActor, R"({"a":1})");
+  EXPECT_EQ(r.exit_code, 2) << r.all();
+  EXPECT_NE(r.err.find("has no Manufactory /auth (HTTP 404); check collector.url"), std::string::npos) << r.err;
+}
+
 TEST(OneShot, SecretsStayOutOfEvenTraceOutput) {
   MockCollector collector;
   TempDir dir;

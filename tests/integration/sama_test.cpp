@@ -3,6 +3,7 @@
 // sessions and a conversation that does not exist.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <thread>
 
 #include "tests/integration/agent_runner.hpp"
@@ -123,7 +124,9 @@ TEST(SamaDaemon, ALostSessionIsRenewedAndTheMessagesResent) {
   EXPECT_EQ(u64(daemon.status(), "events_rejected"), 0u);
 }
 
-TEST(SamaDaemon, MessagesTheServerRefusesGoToTheDeadLetterFileOnce) {
+// A wrong conversation is the configuration's fault: nothing is dead-lettered,
+// the events wait, status says why, and a reload with the right one delivers them.
+TEST(SamaDaemon, AWrongConversationKeepsTheEventsBufferedUntilAReloadFixesIt) {
   MockCollector mock(sama({}));
   TempDir out;
   DaemonOptions options;
@@ -132,16 +135,88 @@ TEST(SamaDaemon, MessagesTheServerRefusesGoToTheDeadLetterFileOnce) {
   };
   DaemonProcess daemon(mock, "buffer:\n  dead_letter: " + out.file("dead.ndjson") + "\n", "", options);
   ASSERT_EQ(daemon.send(numbered_events(0, 5)).exit_code, 0);
-  ASSERT_TRUE(eventually([&] { return u64(daemon.status(), "events_rejected") == 5; })) << daemon.log();
-  const std::string dead = read_file(out.file("dead.ndjson"));
-  EXPECT_NE(dead.find(R"("attributes":{"seq":0})"), std::string::npos) << dead;
-  EXPECT_NE(dead.find("Conversation not found. (404)"), std::string::npos) << dead;
-  std::this_thread::sleep_for(300ms);
-  EXPECT_EQ(mock.counter("messages_rejected"), 5u) << "not retried";
+  ASSERT_TRUE(eventually([&] { return u64(mock.stats(), "messages_rejected") >= 1; })) << daemon.log();
+  ASSERT_TRUE(eventually([&] {
+    const char* p = json::find_string(daemon.status(), "credential_problem");
+    return p != nullptr && std::string(p).find("Conversation not found. (404)") != std::string::npos;
+  })) << daemon.log();
+  const auto refused_once = u64(mock.stats(), "messages_rejected");
+  std::this_thread::sleep_for(500ms);
+  auto status = daemon.status();
+  EXPECT_EQ(u64(status, "events_rejected"), 0u);
+  EXPECT_EQ(u64(status, "buffer_events"), 5u) << "the events wait";
+  EXPECT_EQ(u64(mock.stats(), "messages_rejected"), refused_once) << "retried slowly, not hammered";
+  EXPECT_NE(json::to_string(status).find("target_refused"), std::string::npos) << json::to_string(status);
+  EXPECT_EQ(read_file(out.file("dead.ndjson")), "") << "nothing dead-lettered";
+  EXPECT_NE(daemon.log().find("check sama.conversation_id"), std::string::npos);
+
+  std::string yaml = read_file(daemon.config());
+  std::ofstream(daemon.config()) << yaml.replace(yaml.find("000000000000000000000000"), 24, "6b0f0bcaa882842c8dfe74f4");
+  daemon.process().signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return u64(daemon.status(), "events_acked") == 5; }, 10s)) << daemon.log();
+  EXPECT_EQ(u64(mock.actor_stats(R"({"username":"default_actor"})"), "unique"), 5u);
+  EXPECT_EQ(json::find_string(daemon.status(), "credential_problem"), nullptr);
+}
+
+TEST(SamaDaemon, AConversationTheUserIsNotInIsAConfigurationErrorToo) {
+  MockCollector mock(sama({"--not-member"}));
+  DaemonProcess daemon(mock);
+  ASSERT_EQ(daemon.send(numbered_events(0, 3)).exit_code, 0);
+  ASSERT_TRUE(eventually([&] {
+    const char* p = json::find_string(daemon.status(), "credential_problem");
+    return p != nullptr && std::string(p).find("Forbidden. (403)") != std::string::npos;
+  })) << daemon.log();
+  EXPECT_EQ(u64(daemon.status(), "events_rejected"), 0u);
+  EXPECT_EQ(u64(daemon.status(), "buffer_events"), 3u);
+}
+
+// What the real server answers when its database resets ("read ECONNRESET",
+// an error object without status): sent again, never dead-lettered.
+TEST(SamaDaemon, StringAndStatuslessErrorsAreRetriedAndDelivered) {
+  MockCollector mock(sama({"--transient-error-every", "7"}));
+  DaemonProcess daemon(mock, "uplink:\n  backoff_base: 20ms\n  backoff_cap: 200ms\n");
+  ASSERT_EQ(daemon.send(numbered_events(0, 300)).exit_code, 0);
+  ASSERT_TRUE(eventually([&] { return u64(daemon.status(), "events_acked") == 300; }, 30s)) << daemon.log();
+  auto stats = mock.stats();
+  EXPECT_GE(u64(stats, "transient_errors"), 20u);
+  EXPECT_EQ(u64(mock.actor_stats(R"({"username":"default_actor"})"), "unique"), 300u);
+  EXPECT_EQ(u64(daemon.status(), "events_rejected"), 0u);
+  EXPECT_TRUE(stats["x_seq_restores_order"].GetBool()) << "a reader restores the order by x.seq";
+}
+
+// The real server stores one socket's messages concurrently: the stored order
+// is not the sent order, but x.seq puts it back.
+TEST(SamaDaemon, MessagesStoredOutOfOrderCarryWhatRestoresTheOrder) {
+  MockCollector mock(sama({"--store-out-of-order"}));
+  DaemonProcess daemon(mock);
+  ASSERT_EQ(daemon.send(numbered_events(0, 2000)).exit_code, 0);
+  ASSERT_TRUE(eventually([&] { return u64(daemon.status(), "events_acked") == 2000; }, 30s)) << daemon.log();
+  auto s = mock.actor_stats(R"({"username":"default_actor"})");
+  EXPECT_EQ(u64(s, "unique"), 2000u);
+  EXPECT_GT(u64(s, "out_of_order"), 0u) << "the mock stored some out of send order";
+  EXPECT_TRUE(mock.stats()["x_seq_restores_order"].GetBool());
+}
+
+TEST(SamaOneShot, AWrongConversationExitsThreeAndNamesTheKey) {
+  MockCollector mock(sama({}));
+  TempDir dir;
+  std::string yaml = mock.agent_yaml();
+  yaml.replace(yaml.find("6b0f0bcaa882842c8dfe74f4"), 24, "000000000000000000000000");
+  auto r = oneshot(dir.write("config.yaml", yaml, 0600), R"({"username":"a"})", R"({"seq":1})");
+  EXPECT_EQ(r.exit_code, 3) << r.all();
+  EXPECT_NE(r.err.find("check sama.conversation_id"), std::string::npos) << r.err;
+}
+
+TEST(SamaOneShot, AServerFailureExitsOneNotThree) {
+  MockCollector mock(sama({"--transient-error-every", "1"}));
+  TempDir dir;
+  auto r = oneshot(oneshot_config(mock, dir), R"({"username":"a"})", R"({"seq":1})");
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_NE(r.err.find("read ECONNRESET"), std::string::npos) << r.err;
 }
 
 TEST(SamaDaemon, PingsKeepAnIdleConnectionOpenAndOurOwnAreAnswered) {
-  MockCollector mock(sama({"--idle-drop", "1s"}));
+  MockCollector mock(sama({"--idle-drop", "1s", "--ping-every", "400ms"}));
   DaemonProcess daemon(mock, "uplink:\n  ping_interval: 300ms\n");
   ASSERT_EQ(daemon.send(numbered_events(0, 1)).exit_code, 0);
   ASSERT_TRUE(eventually([&] { return mock.counter("messages") == 1; }));

@@ -1,5 +1,6 @@
 #include "tests/support/mock_client.hpp"
 
+#include "agent/net/status_line.hpp"
 #include "tests/support/mock_collector.hpp"
 
 namespace mf::test {
@@ -29,6 +30,18 @@ http::response<http::string_body> MockClient::post(const std::string& target, co
   if (chunked) req.chunked(true);
   else req.prepare_payload();
   http::write(ws_.next_layer(), req);
+  // The status line first: the SAMA mock writes the real server's bare
+  // "HTTP/1.1 200", which Beast alone refuses (the agent repairs it the same way).
+  std::string held = beast::buffers_to_string(buffer_.data());
+  while (held.find("\r\n") == std::string::npos) {
+    char chunk[512];
+    held.append(chunk, ws_.next_layer().read_some(boost::asio::buffer(chunk)));
+  }
+  std::string line = held.substr(0, held.find("\r\n") + 2);
+  net::repair_status_line(line);
+  held = line + held.substr(held.find("\r\n") + 2);
+  buffer_.consume(buffer_.size());
+  buffer_.commit(boost::asio::buffer_copy(buffer_.prepare(held.size()), boost::asio::buffer(held)));
   http::response<http::string_body> res;
   http::read(ws_.next_layer(), buffer_, res);
   return res;

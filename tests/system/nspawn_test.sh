@@ -192,9 +192,9 @@ if wait_for 5 sh -c "nsenter -t $container_pid -a journalctl -u manufactory-agen
 else
   fail "no reload in the journal"
 fi
-if in_container journalctl -u manufactory-agent -p warning -o cat | grep -q "change only at a restart" &&
-  ! in_container journalctl -u manufactory-agent -p err -o cat | grep -q "change only at a restart"; then
-  pass "journalctl -p warning shows the agent's warning, at warning priority (not err)"
+if in_container journalctl -u manufactory-agent -p warning -o cat | grep -q "applied only at a restart: uplink.window" &&
+  ! in_container journalctl -u manufactory-agent -p err -o cat | grep -q "applied only at a restart"; then
+  pass "journalctl -p warning shows the reload naming the key it could not apply (uplink.window), at warning priority (not err)"
 else
   fail "the warning is not in the journal at its priority: $(in_container journalctl -u manufactory-agent -o verbose | grep -E 'PRIORITY|MESSAGE' | tail -6)"
 fi

@@ -46,7 +46,7 @@ TEST(SamaMock, LoginErrorsArePlainTextAndTheCookieIsSigned) {
   ASSERT_EQ(ok.result_int(), 200u);
   const std::string cookie = std::string(ok[http::field::set_cookie]);
   EXPECT_EQ(cookie.rfind("refresh_token=s%3A", 0), 0u) << cookie;
-  EXPECT_NE(cookie.find("Max-Age=1209600; Path=/; HttpOnly; Secure; SameSite=Lax"), std::string::npos);
+  EXPECT_NE(cookie.find("Max-Age=1209600; HttpOnly; Secure; SameSite=Lax"), std::string::npos) << "no Path, as the real server";
   const std::string value = cookie.substr(14, cookie.find(';') - 14);
   EXPECT_EQ(c.post("/login", R"({"device_id":"d1"})", {{"Cookie", "refresh_token=" + value}}).result_int(), 200u);
   EXPECT_EQ(c.post("/login", R"({"device_id":"d1"})", {{"Cookie", "refresh_token=" + value + "x"}}).body(), "The token has expired.")
@@ -124,7 +124,7 @@ TEST(SamaMock, AnExpiredTokenCannotConnectButAnOpenSocketStays) {
 }
 
 TEST(SamaMock, AClientThatNeitherPongsNorSendsIsDropped) {
-  MockCollector mock({"--platform", "sama", "--quiet", "--idle-drop", "600ms"});
+  MockCollector mock({"--platform", "sama", "--quiet", "--idle-drop", "600ms", "--ping-every", "300ms"});
   boost::asio::io_context io;  // a TLS peer that upgrades and then goes deaf
   ssl::context tls(ssl::context::tls_client);
   beast::ssl_stream<beast::tcp_stream> stream(io, tls);
@@ -135,6 +135,28 @@ TEST(SamaMock, AClientThatNeitherPongsNorSendsIsDropped) {
   boost::asio::write(stream, boost::asio::buffer(upgrade));
   std::this_thread::sleep_for(1500ms);  // it pings at 300 ms; nobody answers
   EXPECT_EQ(mock.counter("idle_drops"), 1u);
+}
+
+// The bytes of the real server (uWebSockets): no reason phrase, no cookie Path,
+// fields the agent does not need.
+TEST(SamaMock, AnswersWithTheRealServersBareStatusLine) {
+  MockCollector mock({"--platform", "sama", "--quiet"});
+  boost::asio::io_context io;
+  ssl::context tls(ssl::context::tls_client);
+  beast::ssl_stream<beast::tcp_stream> stream(io, tls);
+  beast::get_lowest_layer(stream).connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), mock.port()));
+  stream.handshake(ssl::stream_base::client);
+  const std::string request = "POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                              "Content-Length: " + std::to_string(kLogin.size()) + "\r\n\r\n" + kLogin;
+  boost::asio::write(stream, boost::asio::buffer(request));
+  std::string answer;
+  beast::error_code ec;
+  char chunk[4096];
+  for (std::size_t n; (n = stream.read_some(boost::asio::buffer(chunk), ec)) > 0 || !ec;) answer.append(chunk, n);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200\r\n", 0), 0u) << answer.substr(0, 40);
+  EXPECT_NE(answer.find("Set-Cookie: refresh_token=s%3A"), std::string::npos);
+  EXPECT_EQ(answer.find("Path="), std::string::npos);
+  EXPECT_NE(answer.find(R"("modified":null,"bot_message":null)"), std::string::npos);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "agent/platforms/manufactory/keys.hpp"
 
 #include "agent/config/file_access.hpp"
+#include "agent/config/platform_keys.hpp"
 #include "agent/platforms/manufactory/schema/schema.hpp"
 
 namespace mf::manufactory {
@@ -87,6 +88,9 @@ void check_config(config::Checker& checker) {
     checker.error("session.reauth_before", "session.reauth_before must be shorter than session.ttl (" +
                                                std::to_string(c.session.ttl.count()) + " ms)");
   }
+  // A collector.url of one's own and no ws_url: the WebSocket goes to the
+  // same server, never to the production host of ws_url's default.
+  config::default_stream_url(checker, "/ws");
   check_schema(checker);
 }
 
