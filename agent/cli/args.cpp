@@ -10,7 +10,7 @@ Usage:
       --actor may be left out when the config file has an `actor` mapping.
   manufactory-agent run [--config FILE]
       The daemon, in the foreground (systemd supervises it). SIGTERM drains
-      and stops; SIGHUP reloads the log level and the buffer and ingest limits.
+      and stops; SIGHUP reloads what can change while running and names the rest.
   manufactory-agent send [--config FILE] [--socket PATH] [--actor JSON] [EVENT_JSON ...]
       Hand events to the running daemon. Without EVENT_JSON, reads NDJSON from
       stdin: each line an attributes object or {"actor":{...},"attributes":{...}}.
