@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/common/json.hpp"
+#include "agent/platforms/sama/errors.hpp"
 #include "agent/platforms/sama/login.hpp"
 
 namespace mf::sama {
@@ -96,6 +97,31 @@ TEST_F(SamaProtocolTest, ErrorsAreSortedByWhatTheyMean) {
   EXPECT_EQ(lost.seq, 12u) << "the event that was not stored";
   EXPECT_EQ(protocol.read(R"({"response":{"id":"r-13","error":{"status":422,"message":"The token has expired."}}})").kind,
             Kind::session_lost);
+}
+
+TEST(SamaErrors, SortedByWhatTheyMean) {
+  using uplink::Blame;
+  EXPECT_EQ(blame_for({401, "Unauthorized."}), Blame::credential);
+  EXPECT_EQ(blame_for({422, "The token has expired."}), Blame::credential);
+  EXPECT_EQ(blame_for({422, "'cid' field is required."}), Blame::event);
+  EXPECT_EQ(blame_for({400, "Bad Request."}), Blame::event);
+  EXPECT_EQ(blame_for({404, "Conversation not found."}), Blame::configuration);
+  EXPECT_EQ(blame_for({403, "Forbidden."}), Blame::configuration);
+  EXPECT_EQ(blame_for({0, "read ECONNRESET"}), Blame::transient);
+  EXPECT_EQ(blame_for({0, ""}), Blame::transient);
+  EXPECT_EQ(blame_for({500, "Internal"}), Blame::transient);
+  EXPECT_EQ(blame_for({429, ""}), Blame::transient);
+  EXPECT_EQ(blame_for({418, "I'm a teapot"}), Blame::transient) << "a status it does not know is never the event's fault";
+  EXPECT_EQ(describe({404, "Conversation not found."}), "Conversation not found. (404)");
+  EXPECT_EQ(describe({0, ""}), "no message");
+}
+
+TEST(HttpBlame, TheDefaultsEveryPlatformStartsFrom) {
+  using uplink::Blame;
+  EXPECT_EQ(uplink::blame_for_http_status(401), Blame::credential);
+  for (int s : {403, 404, 405, 410}) EXPECT_EQ(uplink::blame_for_http_status(s), Blame::configuration) << s;
+  for (int s : {400, 409, 413, 415, 422}) EXPECT_EQ(uplink::blame_for_http_status(s), Blame::event) << s;
+  for (int s : {0, 302, 408, 429, 500, 502, 503, 504, 599}) EXPECT_EQ(uplink::blame_for_http_status(s), Blame::transient) << s;
 }
 
 TEST_F(SamaProtocolTest, TheServersOwnNoticesAreIgnoredAndGarbageIsAFault) {
