@@ -41,6 +41,12 @@ struct BatchResult {
   EventOutcome all;
   Error error;                           // for retry: what went wrong (retry_after when the server said)
   bool credential_refused = false;       // a 401 on a credential believed valid: renew, then resend
+  // The server refuses what the configuration names (a point, a device, a
+  // permission), not the events: nothing was stored, the events stay
+  // buffered; `error` says which key to fix. A batch of several is narrowed
+  // down in halves; a refused single event holds its order keys back until
+  // the slow retry or a reload.
+  bool target_refused = false;
   // The server refused the batch as a whole and stored none of it: one bad
   // event spoils it. Sent again in halves until the bad one is alone, and
   // then rejected (a batch of one that is refused is a rejection).
@@ -53,6 +59,11 @@ struct BatchResult {
     r.all.kind = EventOutcome::Kind::retry;
     r.all.reason = why.message;
     r.error = std::move(why);
+    return r;
+  }
+  static BatchResult refused_target(std::string why) {
+    BatchResult r = retry(make_error(ErrorKind::target_refused, std::move(why)));
+    r.target_refused = true;
     return r;
   }
 };

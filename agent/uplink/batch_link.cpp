@@ -21,7 +21,8 @@ BatchLink::BatchLink(LinkId id, std::string owner, std::unique_ptr<BatchEndpoint
       limits_(endpoint_->limits()),
       max_events_(limits_.max_events),
       wait_timer_(deps.scheduler.make_timer()),
-      pace_timer_(deps.scheduler.make_timer()) {
+      pace_timer_(deps.scheduler.make_timer()),
+      refusal_timer_(deps.scheduler.make_timer()) {
   keeper_.set_listener(this);
 }
 
@@ -65,12 +66,16 @@ void BatchLink::close() {
   keeper_.stop();
   wait_timer_->cancel();
   pace_timer_->cancel();
+  refusal_timer_->cancel();
+  refused_keys_.clear();
+  refusal_.clear();
   finish_close_if_done();
 }
 
 LinkState BatchLink::state() const {
   if (closing_) return LinkState::closing;
   if (keeper_.state() == auth::CredentialState::refused && !keeper_.usable()) return LinkState::auth_refused;
+  if (!refused_keys_.empty()) return LinkState::target_refused;
   if (!keeper_.usable() && keeper_.state() != auth::CredentialState::none) {
     return keeper_.state() == auth::CredentialState::backing_off ? LinkState::backing_off : LinkState::authenticating;
   }
@@ -86,8 +91,30 @@ bool BatchLink::drained() const {
 
 void BatchLink::on_credential(bool) { pump(); }
 
+// The server refused what the configuration names for these events (a point,
+// a device): they, and whatever shares their order keys, wait for the slow
+// retry or a reload; the rest flows.
+void BatchLink::hold_refused(const Batch& batch, const std::string& why) {
+  if (refusal_ != why) {
+    log::error("{}: {}; those events stay buffered, tried again every {} or at a reload", owner_, why,
+               format_duration(settings_.credential.refused_retry));
+  }
+  refusal_ = why;
+  refused_keys_.insert(batch.keys.begin(), batch.keys.end());
+  if (refusal_timer_->pending()) return;
+  refusal_timer_->start(settings_.credential.refused_retry, [this] { release_refused(); });
+}
+
+void BatchLink::release_refused() {
+  refusal_timer_->cancel();
+  refused_keys_.clear();
+  refusal_.clear();
+  pump();
+}
+
 void BatchLink::retry_now() {
   if (closing_ || !has_slot_) return;
+  if (!refused_keys_.empty()) release_refused();
   backoff_.reset();
   keeper_.retry_now();
   if (wait_timer_->pending() && !paused_) {  // a back-off, not the server's rate limit
@@ -144,7 +171,9 @@ BatchLink::Batch BatchLink::next_batch() {
   Batch batch;
   blocked_scratch_.clear();  // keys held back behind an event that could not go
   std::size_t items = 0, bytes = 0;
-  const auto blocked = [this](std::uint64_t k) { return keys_in_flight_.count(k) > 0 || blocked_scratch_.count(k) > 0; };
+  const auto blocked = [this](std::uint64_t k) {
+    return keys_in_flight_.count(k) > 0 || blocked_scratch_.count(k) > 0 || refused_keys_.count(k) > 0;
+  };
   window_.for_each_unsent([&](const OutgoingEvent& event) {
     const auto& keys = keys_of(event);
     if (std::any_of(keys.begin(), keys.end(), blocked)) {
@@ -207,6 +236,15 @@ void BatchLink::on_result(const Batch& batch, BatchResult result) {
   if (result.credential_refused) {
     window_.unsend(seqs);
     if (!closing_) keeper_.invalidate(result.error.message);  // on_credential sends again
+    return finish_close_if_done();
+  }
+  if (result.target_refused) {
+    window_.unsend(seqs);
+    // Which events' target is refused: a batch of several is sent again in
+    // halves, like one refused whole, until the refused ones are alone.
+    if (seqs.size() > 1) max_events_ = std::max<std::size_t>(1, seqs.size() / 2);
+    else if (!closing_) hold_refused(batch, result.error.message);
+    pump();
     return finish_close_if_done();
   }
   if (result.refused_whole && seqs.size() > 1) {

@@ -7,6 +7,8 @@
 //                        │                         │
 //                        v                         v 401: renew, resend
 //                   auth_refused              authenticating
+//   A batch refused for the configuration's target (a point, a device) holds
+//   its order keys back until the slow retry or a reload; the rest flows.
 //
 // Order: events that share an order key (the actor, or MobiusFlow's object)
 // are in at most one request at a time, oldest first, and a retried batch
@@ -42,7 +44,10 @@ class BatchLink final : public Link, auth::CredentialListener {
   LinkState state() const override;
   bool drained() const override;
   std::optional<TimePoint> credential_expires_at() const override { return keeper_.expires_at(); }
-  std::string credential_problem() const override { return keeper_.usable() ? std::string() : keeper_.problem(); }
+  std::string credential_problem() const override {
+    if (!refusal_.empty()) return refusal_;
+    return keeper_.usable() ? std::string() : keeper_.problem();
+  }
   std::size_t connections() const override { return in_flight_; }
   void retry_now() override;
 
@@ -64,6 +69,8 @@ class BatchLink final : public Link, auth::CredentialListener {
   void on_result(const Batch& batch, BatchResult result);
   void apply(std::uint64_t seq, const EventOutcome& outcome, bool& retried);
   void wait(Duration delay, bool pause);
+  void hold_refused(const Batch& batch, const std::string& why);
+  void release_refused();
   void finish_close_if_done();
 
   LinkId id_;
@@ -84,12 +91,15 @@ class BatchLink final : public Link, auth::CredentialListener {
   std::size_t in_flight_ = 0;       // requests under way
   std::size_t max_events_ = 0;      // per batch now: halved after a loss or while a refused batch is narrowed down
   std::size_t requests_allowed_ = 1;  // in flight now: halved after a loss, one more after each success
+  std::string refusal_;  // the server refuses the configured target: why (empty: it does not)
   bool closing_ = false;
   bool has_slot_ = false;
   bool paused_ = false;             // the rate limit, not a failure
   TimePoint last_start_{};          // of the latest request, for the platform's min_interval
   std::unique_ptr<Timer> wait_timer_;  // back-off or the server's rate limit
   std::unique_ptr<Timer> pace_timer_;  // the platform's min_interval between requests
+  std::unique_ptr<Timer> refusal_timer_;  // the slow retry of refused targets
+  std::unordered_set<std::uint64_t> refused_keys_;  // order keys whose target the server refuses: held back
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool pump_posted_ = false;
   // Order keys of the events in flight (key -> events), and each leased event's keys, found once.

@@ -166,6 +166,42 @@ TEST_F(BatchLinkTest, FailedRequestsAreResentInOrderAfterTheBackOff) {
   EXPECT_TRUE(dead_letters.empty());
 }
 
+// The server refuses what the configuration names for one actor's events (a
+// point, a device): they wait, never dead-lettered; the others flow; the slow
+// retry, or a reload, tries them again.
+TEST_F(BatchLinkTest, ARefusedTargetHoldsItsEventsBackAndTheRestFlows) {
+  bool refusing = true;
+  int refused = 0;
+  endpoint->answer = [&](const std::vector<const OutgoingEvent*>& events) {
+    for (const auto* e : events) {
+      if (refusing && *e->actor_json == actors[1]) {
+        ++refused;
+        return BatchResult::refused_target("no such object; check the mapping");
+      }
+    }
+    return BatchResult::delivered();
+  };
+  link->start();
+  for (int i = 0; i < 30; ++i) push(static_cast<std::size_t>(i % 3), i / 3);
+  scheduler.advance(seconds(10));
+  EXPECT_EQ(counters.events_acked, 20u) << "the other actors' events went";
+  EXPECT_EQ(link->state(), LinkState::target_refused);
+  EXPECT_NE(link->credential_problem().find("no such object"), std::string::npos);
+  EXPECT_TRUE(dead_letters.empty());
+  const int after_first = refused;
+  scheduler.advance(seconds(60));
+  EXPECT_EQ(refused, after_first) << "not hammered: the slow retry";
+  scheduler.advance(settings.credential.refused_retry);
+  EXPECT_GT(refused, after_first) << "tried again after auth_refused_retry";
+  refusing = false;
+  link->retry_now();  // a reload
+  scheduler.advance(seconds(5));
+  EXPECT_EQ(counters.events_acked, 30u);
+  expect_complete_in_order(endpoint->stored[actors[1]], 10);
+  EXPECT_EQ(link->credential_problem(), "");
+  EXPECT_NE(link->state(), LinkState::target_refused);
+}
+
 TEST_F(BatchLinkTest, ABatchRefusedAsAWholeIsNarrowedDownToItsBadEvent) {
   endpoint->answer = [](const std::vector<const OutgoingEvent*>& events) {
     for (const auto* e : events) {

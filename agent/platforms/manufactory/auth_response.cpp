@@ -2,6 +2,7 @@
 
 #include "agent/common/json.hpp"
 #include "agent/net/http_headers.hpp"
+#include "agent/uplink/blame.hpp"
 
 namespace mf::manufactory {
 namespace {
@@ -20,6 +21,28 @@ std::string server_message(std::string_view body) {
   for (char c : body.substr(0, kMaxQuotedBody)) clean.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
   if (body.size() > kMaxQuotedBody) clean += "...";
   return clean.empty() ? "(no message)" : clean;
+}
+
+// What a refused /auth means (docs/platforms.md#manufactory has the table):
+// 401, 403: the project key; 404, 405, 410: collector.url; 400, 409, 413,
+// 415, 422: the request (the actor profile); anything else: transient.
+Error auth_error(int status, std::string_view body, const std::optional<std::string>& retry_after) {
+  const std::string code = std::to_string(status);
+  if (status == 403) status = 401;  // the key is not of this project: the credential's fault too
+  switch (uplink::blame_for_http_status(status)) {
+    case uplink::Blame::credential:
+      return make_error(ErrorKind::auth_rejected,
+                        "the collector rejected the project key (HTTP " + code + "); check project_key and that it belongs to project_id");
+    case uplink::Blame::configuration:
+      return make_error(ErrorKind::config, "the server at collector.url has no Manufactory /auth (HTTP " + code + "); check collector.url");
+    case uplink::Blame::event:
+      return make_error(ErrorKind::request_rejected,
+                        "the collector refused the authentication request (HTTP " + code + "): " + server_message(body));
+    case uplink::Blame::transient: break;
+  }
+  Error e = make_error(ErrorKind::server, "the collector is unavailable (HTTP " + code + ": " + server_message(body) + ")");
+  if (retry_after) e.retry_after = net::parse_retry_after(*retry_after);
+  return e;
 }
 
 Unexpected unexpected_body(const std::string& why) {
@@ -44,24 +67,7 @@ std::string build_auth_body(const std::string& org_id, std::int64_t project_id, 
 }
 
 Expected<Session> parse_auth_response(int status, std::string_view body, const std::optional<std::string>& retry_after) {
-  if (status == 401 || status == 403) {
-    return fail(ErrorKind::auth_rejected, "the collector rejected the project key (HTTP " + std::to_string(status) +
-                                              "); check project_key and that it belongs to project_id");
-  }
-  if (status == 404 || status == 405 || status == 410) {
-    return fail(ErrorKind::config, "the server at collector.url has no Manufactory /auth (HTTP " + std::to_string(status) +
-                                       "); check collector.url");
-  }
-  if (status == 429 || status >= 500) {
-    Error e = make_error(ErrorKind::server, "the collector is unavailable (HTTP " + std::to_string(status) + ": " +
-                                                server_message(body) + ")");
-    if (retry_after) e.retry_after = net::parse_retry_after(*retry_after);
-    return fail(std::move(e));
-  }
-  if (status != 200) {
-    return fail(ErrorKind::request_rejected,
-                "the collector refused the authentication request (HTTP " + std::to_string(status) + "): " + server_message(body));
-  }
+  if (status != 200) return fail(auth_error(status, body, retry_after));
   auto doc = json::parse_untrusted(body, {64 * 1024, 16});
   if (!doc) return unexpected_body(doc.error().message);
   if (!doc->IsObject()) return unexpected_body(std::string("it is ") + json::describe_type(*doc));

@@ -4,6 +4,7 @@
 #include "agent/common/json.hpp"
 #include "agent/common/log.hpp"
 #include "agent/net/http_headers.hpp"
+#include "agent/platforms/mobiusflow/errors.hpp"
 
 namespace mf::mobiusflow {
 namespace {
@@ -22,6 +23,27 @@ std::string quote(std::string_view body) {
   for (char c : body.substr(0, kMaxQuoted)) out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
   if (body.size() > kMaxQuoted) out += "...";
   return out.empty() ? "no message" : out;
+}
+
+Error login_error(const net::HttpResponse& r, bool refreshing) {
+  const std::string status = std::to_string(r.status);
+  const std::string what = refreshing ? "the refresh" : "the login";
+  switch (blame_for_login(r.status)) {
+    case uplink::Blame::credential:
+      return make_error(ErrorKind::auth_rejected,
+                        refreshing ? "the Engine API refused the refresh token (HTTP " + status + ")"
+                                   : "the Engine API refused the login (HTTP " + status + ": " + quote(r.body) +
+                                         "); check mobiusflow.username and the password");
+    case uplink::Blame::configuration:
+      return make_error(ErrorKind::config, "the server at collector.url has no Engine API v1 (HTTP " + status + " from " + what +
+                                               "); check collector.url (https://host:8443)");
+    case uplink::Blame::event:
+      return make_error(ErrorKind::request_rejected, "the Engine API refused " + what + " request (HTTP " + status + ": " + quote(r.body) + ")");
+    case uplink::Blame::transient: break;
+  }
+  Error e = make_error(ErrorKind::server, "the Engine API answered " + what + " with HTTP " + status + ": " + quote(r.body));
+  if (r.retry_after) e.retry_after = net::parse_retry_after(*r.retry_after);
+  return e;
 }
 
 std::string credentials_body(const std::string& username, const Secret& password) {
@@ -45,6 +67,7 @@ struct Endpoint::Write {
   EventOutcome outcome;  // the worst answer so far: rejected over retry over delivered
   Error error;
   bool credential_refused = false;
+  bool target_refused = false;  // an object the configuration names is refused
 };
 
 Endpoint::Endpoint(net::HttpClient& http, Scheduler& scheduler, const Settings& settings, const net::Url& base)
@@ -82,19 +105,7 @@ void Endpoint::post_auth(const std::string& path, std::string body, bool refresh
   log::debug("mobiusflow: POST {}", request.url.target);
   http_.request(std::move(request), [this, refreshing, sent_at, done = std::move(done)](Expected<net::HttpResponse> r) {
     if (!r) return done(fail(r.error()));
-    if (r->status == 401 || r->status == 403) {
-      return done(fail(ErrorKind::auth_rejected,
-                       refreshing ? "the Engine API refused the refresh token (HTTP " + std::to_string(r->status) + ")"
-                                  : "the Engine API refused the login (HTTP " + std::to_string(r->status) + ": " + quote(r->body) +
-                                        "); check mobiusflow.username and the password"));
-    }
-    if (!success(r->status)) {
-      Error e = make_error(r->status >= 500 || r->status == 429 ? ErrorKind::server : ErrorKind::request_rejected,
-                           "the Engine API answered " + std::string(refreshing ? "the refresh" : "the login") + " with HTTP " +
-                               std::to_string(r->status) + ": " + quote(r->body));
-      if (r->retry_after) e.retry_after = net::parse_retry_after(*r->retry_after);
-      return done(fail(std::move(e)));
-    }
+    if (!success(r->status)) return done(fail(login_error(*r, refreshing)));
     auto doc = json::parse_untrusted(r->body, {1 << 20, 8});
     const char* token = doc && doc->IsObject() ? json::find_string(*doc, "token") : nullptr;
     const char* next = doc && doc->IsObject() ? json::find_string(*doc, "refreshToken") : nullptr;
@@ -190,24 +201,39 @@ void Endpoint::on_written(std::shared_ptr<Write> w, const std::string& object, E
     w->error = r.error();
   } else if (success(r->status)) {
     written_[w->seq].insert(object);
-  } else if (r->status == 401) {
-    w->credential_refused = true;
-    worse(EventOutcome::Kind::retry, "HTTP 401");
-    w->error = make_error(ErrorKind::auth_rejected, "the Engine API refused the token (HTTP 401) on a write");
-  } else if (r->status >= 500 || r->status == 429) {
-    worse(EventOutcome::Kind::retry, "HTTP " + std::to_string(r->status));
-    w->error = make_error(ErrorKind::server, "the Engine API did not write object " + object + " (HTTP " + std::to_string(r->status) +
-                                                 ": " + quote(r->body) + ")");
-    if (r->retry_after) w->error.retry_after = net::parse_retry_after(*r->retry_after);
   } else {
-    worse(EventOutcome::Kind::rejected, "the Engine API refused the write to object " + object + " (HTTP " +
-                                            std::to_string(r->status) + ": " + quote(r->body) + ")");
+    const std::string status = std::to_string(r->status);
+    switch (blame_for_write(r->status)) {
+      case uplink::Blame::credential:
+        w->credential_refused = true;
+        worse(EventOutcome::Kind::retry, "HTTP " + status);
+        w->error = make_error(ErrorKind::auth_rejected, "the Engine API refused the token (HTTP " + status + ") on a write");
+        break;
+      case uplink::Blame::configuration:
+        w->target_refused = true;
+        worse(EventOutcome::Kind::retry, "HTTP " + status);
+        w->error = make_error(ErrorKind::target_refused, "the Engine API refuses writes to object " + object + " (HTTP " + status +
+                                                             ": " + quote(r->body) + "); check mobiusflow.resources and that " +
+                                                             "mobiusflow.username has the write role");
+        break;
+      case uplink::Blame::event:
+        worse(EventOutcome::Kind::rejected, "the Engine API refused the write to object " + object + " (HTTP " + status + ": " +
+                                                quote(r->body) + ")");
+        break;
+      case uplink::Blame::transient:
+        worse(EventOutcome::Kind::retry, "HTTP " + status);
+        w->error = make_error(ErrorKind::server, "the Engine API did not write object " + object + " (HTTP " + status + ": " +
+                                                     quote(r->body) + ")");
+        if (r->retry_after) w->error.retry_after = net::parse_retry_after(*r->retry_after);
+        break;
+    }
   }
   if (--w->pending > 0) return;
   BatchResult result;
   result.all = w->outcome;
   result.error = w->error;
   result.credential_refused = w->credential_refused && w->outcome.kind != EventOutcome::Kind::rejected;
+  result.target_refused = w->target_refused && !result.credential_refused && w->outcome.kind != EventOutcome::Kind::rejected;
   if (result.all.kind != EventOutcome::Kind::retry) written_.erase(w->seq);
   auto done = std::move(w->done);
   done(std::move(result));

@@ -46,12 +46,21 @@ class MobiusPlatform final : public platforms::Platform {
   std::unique_ptr<uplink::BatchEndpoint> batch_endpoint() override {
     return std::make_unique<Endpoint>(deps_.http, deps_.scheduler, settings_, url_);
   }
-  // The endpoint and the policy read the settings at each login and write:
-  // a rotated password, a new point or priority apply from the next one.
+  // The endpoint reads the settings at each login and write: a rotated
+  // password, another user or priority apply from the next one. The points
+  // are the order keys of buffered events: they change at a restart.
   std::vector<std::string> reload(const Config& next) override {
-    settings_ = next.mobiusflow;
-    if (next.collector.url.to_string() != url_.to_string()) return {"collector.url"};
-    return {};
+    const Settings& n = next.mobiusflow;
+    std::vector<std::string> restart;
+    if (n.resources != settings_.resources) restart.push_back("mobiusflow.resources");
+    if (n.unmapped != settings_.unmapped) restart.push_back("mobiusflow.unmapped");
+    if (next.collector.url.to_string() != url_.to_string()) restart.push_back("collector.url");
+    settings_.username = n.username;
+    settings_.password = n.password;
+    settings_.password_file = n.password_file;
+    settings_.password_source = n.password_source;
+    settings_.priority = n.priority;
+    return restart;
   }
 
  private:

@@ -12,6 +12,8 @@ struct Point {
   std::string hid, sid, pid, ins, rid;
   std::string object() const { return hid + "/" + sid + "/" + pid + "/" + ins; }
   std::string uri() const { return object() + "/" + rid; }
+  bool operator==(const Point& o) const { return uri() == o.uri(); }
+  bool operator!=(const Point& o) const { return !(*this == o); }
 };
 
 enum class Unmapped { refuse, ignore };

@@ -6,6 +6,7 @@
 #include "agent/common/json.hpp"
 #include "agent/common/log.hpp"
 #include "agent/net/http_headers.hpp"
+#include "agent/platforms/oisp/errors.hpp"
 
 namespace mf::oisp {
 namespace {
@@ -29,7 +30,7 @@ Error refusal(const net::HttpResponse& r, const std::string& what, const std::st
     locked.retry_after = std::chrono::seconds(30);
     return locked;
   }
-  if (r.status == 429 || r.status >= 500) {
+  if (blame_for_onboarding(r.status, e) == uplink::Blame::transient) {
     Error busy = make_error(ErrorKind::server, "OISP is unavailable during " + what + " (" + describe(e) + ")");
     if (r.retry_after) busy.retry_after = net::parse_retry_after(*r.retry_after);
     return busy;
@@ -362,50 +363,58 @@ void Endpoint::post_data(std::shared_ptr<Delivery> d) {
 
 void Endpoint::on_data_answer(std::shared_ptr<Delivery> d, const net::HttpResponse& r) {
   const auto pause = rate_limit_pause(r);
-  if (r.status == 201 || r.status == 200) {
-    BatchResult result = BatchResult::delivered();
-    result.pause = pause;  // the allowance is spent: wait for its reset
-    return finish(d, std::move(result));
-  }
   const ServerError e = server_error(r);
-  if (r.status == 429) {
-    BatchResult result = BatchResult::retry(make_error(ErrorKind::server, "OISP's rate limit (" + describe(e) + ")"));
-    result.pause = pause;
-    return finish(d, std::move(result));
+  switch (sort_data_answer(r.status, e)) {
+    case DataAnswer::delivered: {
+      BatchResult result = BatchResult::delivered();
+      result.pause = pause;  // the allowance is spent: wait for its reset
+      return finish(d, std::move(result));
+    }
+    case DataAnswer::rate_limited: {
+      BatchResult result = BatchResult::retry(make_error(ErrorKind::server, "OISP's rate limit (" + describe(e) + ")"));
+      result.pause = pause;
+      return finish(d, std::move(result));
+    }
+    case DataAnswer::credential: {
+      BatchResult result = BatchResult::retry(make_error(ErrorKind::auth_rejected, "OISP refused the device token (" + describe(e) + ")"));
+      result.credential_refused = true;
+      return finish(d, std::move(result));
+    }
+    case DataAnswer::partly_stored: return settle_partial_answer(d, e);
+    case DataAnswer::components_unknown:
+      state_.components.clear();  // the server knows none of ours: register them again
+      save();
+      return finish(d, BatchResult::retry(make_error(ErrorKind::server, "OISP knows none of the device's components (" + describe(e) +
+                                                                            "); registering them again")));
+    case DataAnswer::configuration:
+      return finish(d, BatchResult::refused_target("OISP refuses data for device " + settings_.device_id + " (" + describe(e) +
+                                                   "); check oisp.device_id and collector.url"));
+    case DataAnswer::event: {
+      BatchResult result;  // 400 6400 and the like: nothing of it was stored
+      result.refused_whole = true;
+      result.all.reason = "OISP refused the data (" + describe(e) + (e.errors.empty() ? "" : ": " + e.errors.substr(0, 200)) + ")";
+      return finish(d, std::move(result));
+    }
+    case DataAnswer::transient: break;
   }
-  if (r.status == 401) {
-    BatchResult result = BatchResult::retry(make_error(ErrorKind::auth_rejected, "OISP refused the device token (HTTP 401)"));
-    result.credential_refused = true;
-    return finish(d, std::move(result));
-  }
-  if (r.status == 404 && e.code == 6402) {
-    // Part was stored: the components listed. Never resend the batch whole.
-    if (auto cids = stored_components(e.errors)) return settle_partial(d, std::move(*cids));
-    return call("GET", "/v1/api/devices/" + settings_.device_id, {}, &state_.device_token, [this, d](Expected<net::HttpResponse> g) {
-      auto known = g && success(g->status) ? parse_device_components(*g) : Expected<std::map<std::string, std::string>>(
-                                                                               fail(ErrorKind::server, "no component list"));
-      std::vector<std::string> registered;
-      if (known) {
-        for (const auto& [name, cid] : *known) registered.push_back(cid);
-      }
-      settle_partial(d, std::move(registered));
-    });
-  }
-  if (r.status == 404 && (e.code == 1412 || e.code == 5404 || e.code == 1404)) {
-    state_.components.clear();  // the server knows none of ours: register them again
-    save();
-    return finish(d, BatchResult::retry(make_error(ErrorKind::server, "OISP knows none of the device's components (" + describe(e) +
-                                                                          "); registering them again")));
-  }
-  if (r.status == 429 || r.status >= 500) {
-    Error busy = make_error(ErrorKind::server, "OISP did not store the data (" + describe(e) + ")");
-    if (r.retry_after) busy.retry_after = net::parse_retry_after(*r.retry_after);
-    return finish(d, BatchResult::retry(std::move(busy)));
-  }
-  BatchResult result;  // 400 6400 and the like: nothing of it was stored
-  result.refused_whole = true;
-  result.all.reason = "OISP refused the data (" + describe(e) + (e.errors.empty() ? "" : ": " + e.errors.substr(0, 200)) + ")";
-  finish(d, std::move(result));
+  Error busy = make_error(ErrorKind::server, "OISP did not store the data (" + describe(e) + ")");
+  if (r.retry_after) busy.retry_after = net::parse_retry_after(*r.retry_after);
+  finish(d, BatchResult::retry(std::move(busy)));
+}
+
+// Part was stored: the components listed (or, when the answer does not list
+// them, those the device has now). Never resend the batch whole.
+void Endpoint::settle_partial_answer(std::shared_ptr<Delivery> d, const ServerError& e) {
+  if (auto cids = stored_components(e.errors)) return settle_partial(d, std::move(*cids));
+  call("GET", "/v1/api/devices/" + settings_.device_id, {}, &state_.device_token, [this, d](Expected<net::HttpResponse> g) {
+    auto known = g && success(g->status) ? parse_device_components(*g) : Expected<std::map<std::string, std::string>>(
+                                                                             fail(ErrorKind::server, "no component list"));
+    std::vector<std::string> registered;
+    if (known) {
+      for (const auto& [name, cid] : *known) registered.push_back(cid);
+    }
+    settle_partial(d, std::move(registered));
+  });
 }
 
 // The items of the components listed were stored; the others are sent again

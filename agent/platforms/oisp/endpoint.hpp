@@ -63,6 +63,7 @@ class Endpoint final : public uplink::BatchEndpoint {
   void recover_component(std::shared_ptr<Delivery> d, ComponentSpec wanted);
   void post_data(std::shared_ptr<Delivery> d);
   void on_data_answer(std::shared_ptr<Delivery> d, const net::HttpResponse& response);
+  void settle_partial_answer(std::shared_ptr<Delivery> d, const ServerError& error);
   void settle_partial(std::shared_ptr<Delivery> d, std::vector<std::string> stored_cids);
   void finish(std::shared_ptr<Delivery> d, uplink::BatchResult result);
 

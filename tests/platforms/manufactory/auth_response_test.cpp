@@ -32,6 +32,11 @@ TEST(AuthResponse, ClassifiesRefusals) {
   ASSERT_TRUE(busy.error().retry_after);
   EXPECT_EQ(busy.error().retry_after->count(), 7000);
   EXPECT_FALSE(parse_auth_response(500, "", std::nullopt).error().retry_after);
+  auto not_here = parse_auth_response(404, "Not Found", std::nullopt);
+  EXPECT_EQ(not_here.error().kind, ErrorKind::config) << "collector.url, not the key";
+  EXPECT_NE(not_here.error().message.find("check collector.url"), std::string::npos);
+  EXPECT_EQ(parse_auth_response(418, "", std::nullopt).error().kind, ErrorKind::server) << "a status we do not know is transient";
+  EXPECT_EQ(parse_auth_response(302, "", std::nullopt).error().kind, ErrorKind::server);
 }
 
 TEST(AuthResponse, RefusesBodiesThatAreNotTheCollectors) {

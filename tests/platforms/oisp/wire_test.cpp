@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "agent/platforms/oisp/errors.hpp"
+
 namespace mf::oisp {
 namespace {
 
@@ -90,6 +92,29 @@ TEST(OispWire, TheDeviceListsItsComponents) {
   ASSERT_TRUE(c);
   EXPECT_EQ(c->at("temperature"), "c-1");
   EXPECT_EQ(c->at("door"), "c-2");
+}
+
+TEST(OispErrors, DataAnswersSortedByWhatTheyMean) {
+  const ServerError none{};
+  const auto code = [](int c) { return ServerError{404, c, "", ""}; };
+  EXPECT_EQ(sort_data_answer(201, none), DataAnswer::delivered);
+  EXPECT_EQ(sort_data_answer(429, none), DataAnswer::rate_limited);
+  EXPECT_EQ(sort_data_answer(401, none), DataAnswer::credential);
+  EXPECT_EQ(sort_data_answer(404, code(6402)), DataAnswer::partly_stored);
+  for (int c : {1412, 1404, 5404}) EXPECT_EQ(sort_data_answer(404, code(c)), DataAnswer::components_unknown) << c;
+  EXPECT_EQ(sort_data_answer(404, code(3404)), DataAnswer::configuration) << "another 404: the device or the URL";
+  EXPECT_EQ(sort_data_answer(403, none), DataAnswer::configuration);
+  EXPECT_EQ(sort_data_answer(400, ServerError{400, 6400, "", ""}), DataAnswer::event);
+  EXPECT_EQ(sort_data_answer(413, none), DataAnswer::event);
+  for (int s : {500, 502, 503, 418, 302}) EXPECT_EQ(sort_data_answer(s, none), DataAnswer::transient) << s;
+}
+
+TEST(OispErrors, OnboardingRefusalsAreTheConfigurationsUnlessTransient) {
+  EXPECT_EQ(blame_for_onboarding(403, ServerError{403, 2403, "Account locked", ""}), uplink::Blame::transient) << "locked for 30 s";
+  EXPECT_EQ(blame_for_onboarding(400, ServerError{400, 1410, "Invalid Activation Code", ""}), uplink::Blame::configuration);
+  EXPECT_EQ(blame_for_onboarding(401, ServerError{}), uplink::Blame::configuration);
+  EXPECT_EQ(blame_for_onboarding(503, ServerError{}), uplink::Blame::transient);
+  EXPECT_EQ(blame_for_onboarding(418, ServerError{}), uplink::Blame::transient);
 }
 
 }  // namespace
