@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "agent/cli/commands.hpp"
+#include "agent/cli/preflight.hpp"
 #include "agent/common/units.hpp"
 #include "agent/config/config_keys.hpp"
 #include "agent/config/key_reference.hpp"
@@ -53,6 +54,10 @@ int check_config(const Args& args) {
   if (!config) {
     print_error(config.error());
     return exit_code_for(config.error().kind);
+  }
+  if (auto ok = preflight(*config); !ok) {
+    print_error(ok.error());
+    return exit_code_for(ok.error().kind);
   }
   std::printf("%s: valid (platform %s)\n", config->source_path.c_str(), to_string(config->platform));
   print_platform(*config);

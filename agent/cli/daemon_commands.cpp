@@ -4,9 +4,11 @@
 #include <iostream>
 
 #include "agent/cli/commands.hpp"
+#include "agent/cli/preflight.hpp"
 #include "agent/cli/unix_client.hpp"
 #include "agent/common/json.hpp"
 #include "agent/config/config_lookup.hpp"
+#include "agent/config/default_paths.hpp"
 #include "agent/daemon/daemon.hpp"
 #include "agent/daemon/status.hpp"
 #include "agent/event/envelope.hpp"
@@ -14,8 +16,6 @@
 namespace mf::cli {
 namespace {
 
-constexpr const char* kDefaultIngestSocket = "/run/manufactory-agent/ingest.sock";
-constexpr const char* kDefaultControlSocket = "/run/manufactory-agent/control.sock";
 
 int report(const Error& error) {
   print_error(error);
@@ -29,7 +29,7 @@ Expected<std::string> socket_path(const Args& args, bool control) {
   auto path = config::find_config_file(lookup);
   if (!path) {
     if (args.config_path) return fail(path.error());
-    return std::string(control ? kDefaultControlSocket : kDefaultIngestSocket);
+    return config::runtime_directory(config::process_environment()) + (control ? "/control.sock" : "/ingest.sock");
   }
   auto config = load_config_for(args);
   if (!config) return fail(config.error());
@@ -41,6 +41,7 @@ Expected<std::string> socket_path(const Args& args, bool control) {
 int run_daemon(const Args& args) {
   auto config = load_config_for(args);
   if (!config) return report(config.error());
+  if (auto ok = preflight(*config); !ok) return report(ok.error());
   return daemon::run(std::move(*config));
 }
 

@@ -20,11 +20,31 @@ std::string directory_of(const std::string& path) {
   return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// The directory and, under a user's home, its missing parents (~/.local/state).
+Status make_directory(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) return {};
+  if (errno != ENOENT || dir == "/" || dir == ".") return io_error("cannot create the directory", dir);
+  if (auto ok = make_directory(directory_of(dir)); !ok) return ok;
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return io_error("cannot create the directory", dir);
+  return {};
+}
+
 }  // namespace
+
+Status check_kept_directory(const std::string& path) {
+  const std::string dir = directory_of(path);
+  if (auto ok = make_directory(dir); !ok) return ok;
+  const std::string probe = path + ".probe";
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return io_error("cannot write", probe);
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return {};
+}
 
 Status write_kept_file(const std::string& path, std::string_view content) {
   const std::string dir = directory_of(path);
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return io_error("cannot create the directory", dir);
+  if (auto ok = make_directory(dir); !ok) return ok;
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return io_error("cannot write", tmp);

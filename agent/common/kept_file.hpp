@@ -11,6 +11,9 @@
 namespace mf {
 
 Status write_kept_file(const std::string& path, std::string_view content);
+// Before something is spent that only the file can keep (an activation code):
+// the file's directory exists, or is made, and a file can be written there.
+Status check_kept_directory(const std::string& path);
 // nullopt when the file does not exist; an error when it cannot be read.
 Expected<std::optional<std::string>> read_kept_file(const std::string& path);
 

@@ -11,8 +11,10 @@
 #include <utility>
 
 #include "agent/common/rapidjson.hpp"
+#include "agent/common/units.hpp"
 #include "agent/config/checker.hpp"
 #include "agent/config/config_keys.hpp"
+#include "agent/config/default_paths.hpp"
 #include "agent/config/file_access.hpp"
 #include "agent/config/suggest.hpp"
 #include "agent/event/attributes.hpp"
@@ -322,6 +324,7 @@ class Loader final : public Checker {
     const Platform p = c.platform;
     const bool streams = p == Platform::manufactory || p == Platform::sama;
     choose_state_directory();
+    choose_socket_paths();
     platform_decl(p).check(*this);
     check_url("collector.url", c.collector.url, false);
     if (streams) check_url("collector.ws_url", c.collector.ws_url, true);
@@ -353,6 +356,13 @@ class Loader final : public Checker {
       error_at(mark_of("uplink.backoff_cap"), "uplink.backoff_base must be above 0 and no longer than uplink.backoff_cap");
     }
     choose_proxy();
+    // The packaged unit gives a stop TimeoutStopSec=20s; closing takes up to 2 s more.
+    if (c.shutdown_grace > std::chrono::seconds(18)) {
+      loaded_.warnings.push_back(file_ + ": shutdown_grace " + format_duration(c.shutdown_grace) +
+                                 " is longer than the packaged unit waits at a stop (TimeoutStopSec=20s, less 2s to close): "
+                                 "systemd would kill the agent while it drains; lower shutdown_grace, or raise TimeoutStopSec "
+                                 "in a drop-in (systemctl edit manufactory-agent)");
+    }
     if (c.metrics.enabled && !c.metrics.allow_remote && !net::is_loopback_host(c.metrics.listen.host)) {
       error_at(mark_of("metrics.listen"), "metrics.listen " + c.metrics.listen.to_string() +
                                               " is reachable from other hosts; use a loopback address such as 127.0.0.1:" +
@@ -389,12 +399,24 @@ class Loader final : public Checker {
     return std::nullopt;
   }
 
-  // Under systemd, StateDirectory= hands us the path unless the file names one.
+  // Under systemd, StateDirectory= hands us the path unless the file names
+  // one; else the system's directory, or the user's when it cannot be had.
   void choose_state_directory() {
     if (has("state_directory")) return;
     if (auto dir = env_("STATE_DIRECTORY"); dir && !dir->empty()) {
       loaded_.config.state_directory = dir->substr(0, dir->find(':'));
+      return;
     }
+    loaded_.config.state_directory = state_directory(env_);
+  }
+
+  // The sockets the file does not place go where this user can have them.
+  void choose_socket_paths() {
+    auto& in = loaded_.config.ingest;
+    if (has("ingest.socket") && has("ingest.control_socket")) return;
+    const std::string dir = runtime_directory(env_);
+    if (!has("ingest.socket")) in.socket = dir + "/ingest.sock";
+    if (!has("ingest.control_socket")) in.control_socket = dir + "/control.sock";
   }
 
   void check_absolute(const std::string& name, const std::string& path) {

@@ -217,6 +217,9 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
         if (why.empty()) {
           if (ec == beast::error::timeout) return fail_stage(ec, "doing the TLS handshake", options_.connect_timeout);
           why = "TLS handshake with " + endpoint_name(request_.url) + " failed: " + ec.message();
+          if (ec.message().find("wrong version number") != std::string::npos || ec == boost::asio::ssl::error::stream_truncated) {
+            why += " (the server does not speak TLS there: is it plain HTTP? then write http://, allowed for loopback hosts only)";
+          }
         }
         return finish(fail(ErrorKind::tls, why));
       }
@@ -251,6 +254,13 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   // (asio::async_read_until would copy a Beast buffer, not fill it.)
   void receive() {
     const std::string_view held(static_cast<const char*>(conn_->buffer.data().data()), conn_->buffer.size());
+    if constexpr (!kSecure) {
+      // A TLS record (an alert) where an HTTP answer should be: http:// to a TLS port.
+      if (held.size() >= 2 && held[0] == '\x15' && held[1] == '\x03') {
+        return finish(fail(ErrorKind::config, "the server at " + endpoint_name(request_.url) +
+                                                  " answers with TLS: is it a TLS port? then write https:// (collector.url)"));
+      }
+    }
     if (const auto end = held.find("\r\n"); end != std::string_view::npos) return on_status_line(end + 2);
     if (held.size() >= kMaxStatusLine) {
       return finish(fail(ErrorKind::server, "the response from " + endpoint_name(request_.url) + " has no status line within " +
@@ -258,6 +268,12 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     }
     stream().async_read_some(conn_->buffer.prepare(4096), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
       self->conn_->buffer.commit(n);
+      if (ec && self->conn_->buffer.size() == 0 && !kSecure && !self->reused_ && ec == boost::asio::error::eof) {
+        // A TLS server closes on the plain bytes of an HTTP request, without a word.
+        return self->finish(fail(ErrorKind::network, "the server at " + endpoint_name(self->request_.url) +
+                                                         " closed the connection without answering; is it a TLS port? then "
+                                                         "write https:// (collector.url)"));
+      }
       if (ec && self->conn_->buffer.size() == 0) return self->on_lost(ec, "reading the response");
       if (ec) return self->fail_stage(ec, "reading the response", self->options_.request_timeout);
       self->receive();

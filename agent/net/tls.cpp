@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <ctime>
 
+#include "agent/common/wall_clock.hpp"
 #include "agent/net/url.hpp"
 
 namespace mf::net {
@@ -18,6 +20,60 @@ std::string openssl_error() {
   char buf[256];
   ERR_error_string_n(code, buf, sizeof buf);
   return buf;
+}
+
+std::string asn1_time(const ASN1_TIME* t) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (bio == nullptr) return "?";
+  ASN1_TIME_print(bio, t);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(n > 0 ? n : 0));
+  BIO_free(bio);
+  return out;
+}
+
+std::string utc(std::int64_t ms) {
+  const std::time_t s = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  ::gmtime_r(&s, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%b %e %H:%M:%S %Y GMT", &tm);
+  return text;
+}
+
+// Where a connection keeps the certificate that failed on its dates: OpenSSL
+// keeps no peer certificate after a failed handshake. The index is made once.
+int dated_cert_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr,
+                                                [](void*, void* cert, CRYPTO_EX_DATA*, int, long, void*) {
+                                                  X509_free(static_cast<X509*>(cert));
+                                                });
+  return index;
+}
+
+int keep_dated_cert(int ok, X509_STORE_CTX* store) {
+  if (ok != 0) return ok;
+  const int error = X509_STORE_CTX_get_error(store);
+  if (error != X509_V_ERR_CERT_HAS_EXPIRED && error != X509_V_ERR_CERT_NOT_YET_VALID) return ok;
+  auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  X509* cert = X509_STORE_CTX_get_current_cert(store);
+  if (ssl != nullptr && cert != nullptr && SSL_get_ex_data(ssl, dated_cert_index()) == nullptr && X509_up_ref(cert) == 1) {
+    SSL_set_ex_data(ssl, dated_cert_index(), cert);
+  }
+  return ok;
+}
+
+// An expired or not yet valid certificate: its dates and this device's clock,
+// since a board that booted in 1970 without NTP sees every certificate so.
+std::string describe_validity(SSL* ssl, long result) {
+  auto* cert = static_cast<X509*>(SSL_get_ex_data(ssl, dated_cert_index()));
+  const bool expired = result == X509_V_ERR_CERT_HAS_EXPIRED;
+  std::string when;
+  if (cert != nullptr) when = expired ? " on " + asn1_time(X509_get0_notAfter(cert)) : " before " + asn1_time(X509_get0_notBefore(cert));
+  return std::string("the server's certificate ") + (expired ? "expired" : "is not valid") + when + ", and this device's clock says " +
+         utc(SystemWallClock().now_ms()) + (expired ? "; renew the certificate" : "") +
+         " or, if the clock is wrong, set it (is NTP running? timedatectl status)";
 }
 
 // The system's trust store. The hashed directory (/etc/ssl/certs on Debian)
@@ -41,7 +97,7 @@ Expected<TlsContext> make_client_tls_context(const TlsOptions& options) {
   SSL_CTX* native = ctx->native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
   SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_verify(native, SSL_VERIFY_PEER, keep_dated_cert);
   if (options.use_system_store) use_system_store(native);
   if (!options.ca_file.empty() && SSL_CTX_load_verify_locations(native, options.ca_file.c_str(), nullptr) != 1) {
     return fail(ErrorKind::config, "cannot load CA file '" + options.ca_file + "': " + openssl_error() +
@@ -68,6 +124,7 @@ Status prepare_tls_session(SSL* ssl, const std::string& host) {
 std::string describe_verify_failure(SSL* ssl) {
   const long result = SSL_get_verify_result(ssl);
   if (result == X509_V_OK) return {};
+  if (result == X509_V_ERR_CERT_HAS_EXPIRED || result == X509_V_ERR_CERT_NOT_YET_VALID) return describe_validity(ssl, result);
   return std::string("the collector's certificate was not accepted: ") + X509_verify_cert_error_string(result) +
          " (add the CA that signed it with collector.ca_file, or fix the URL's host name)";
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "tests/integration/agent_runner.hpp"
+#include "tests/support/loopback.hpp"
 #include "tests/support/mock_collector.hpp"
 
 namespace mf::test {
@@ -25,20 +26,56 @@ TEST_P(UntrustedCertificate, IsRefusedWithTheReason) {
   TempDir dir;
   auto r = oneshot(collector.write_agent_config(dir), kActor, R"({"a":1})");
   EXPECT_EQ(r.exit_code, 1) << r.all();
-  EXPECT_NE(r.err.find("certificate was not accepted"), std::string::npos) << r.all();
   EXPECT_NE(r.err.find(GetParam().expected), std::string::npos) << r.all();
   EXPECT_EQ(collector.counter("auth_calls"), 0u) << "nothing may be sent to an unverified peer";
 }
 
 INSTANTIATE_TEST_SUITE_P(Tls, UntrustedCertificate,
-                         ::testing::Values(BadCertificate{"self-signed", "self-signed certificate"},
-                                           BadCertificate{"wrong-host", "hostname mismatch"},
-                                           BadCertificate{"expired", "certificate has expired"}),
+                         ::testing::Values(BadCertificate{"self-signed", "certificate was not accepted: self-signed certificate"},
+                                           BadCertificate{"wrong-host", "certificate was not accepted: hostname mismatch"},
+                                           BadCertificate{"expired", "certificate expired on "}),
                          [](const auto& param_info) {
                            std::string name = param_info.param.cert;
                            name.erase(std::remove(name.begin(), name.end(), '-'), name.end());
                            return name;
                          });
+
+// A board that booted in 1970 sees every certificate as not yet valid; an
+// expired one is named with its date and the device's clock.
+TEST(Tls, AnExpiredCertificateNamesItsDateAndTheDevicesClock) {
+  MockCollector collector({}, "expired");
+  TempDir dir;
+  auto r = oneshot(collector.write_agent_config(dir), kActor, R"({"a":1})");
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_NE(r.err.find(" GMT, and this device's clock says "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("is NTP running?"), std::string::npos) << r.err;
+}
+
+TEST(Tls, HttpToATlsPortSaysToWriteHttps) {
+  MockCollector collector;
+  TempDir dir;
+  std::string yaml = read_file(collector.write_agent_config(dir));
+  const auto at = yaml.find("  url: https://");
+  ASSERT_NE(at, std::string::npos) << yaml;
+  yaml.replace(at, 15, "  url: http://");
+  auto r = oneshot(dir.write("config.yaml", yaml), kActor, R"({"a":1})");
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_NE(r.err.find("is it a TLS port? then write https://"), std::string::npos) << r.err;
+}
+
+TEST(Tls, AWebSocketToAClosedPortSaysConnectionRefused) {
+  MockCollector collector;
+  TempDir dir;
+  std::string yaml = read_file(collector.write_agent_config(dir));
+  const auto at = yaml.find("ws_url: wss://localhost:");
+  ASSERT_NE(at, std::string::npos) << yaml;
+  yaml.replace(at, yaml.find('\n', at) - at, "ws_url: wss://localhost:" + std::to_string(free_loopback_port()) + "/ws");
+  auto r = oneshot(dir.write("config.yaml", yaml), kActor, R"({"a":1})");
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_NE(r.err.find("refused"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("check collector.ws_url"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("Underlying Transport Error"), std::string::npos) << r.err;
+}
 
 TEST(Tls, AnIpAddressIsCheckedAgainstTheCertificatesIpEntries) {
   MockCollector collector;
@@ -77,6 +114,12 @@ TEST(Plain, LoopbackCollectorsMayUseHttpAndWs) {
                                                    "\n  ws_url: ws://127.0.0.1:" + port.substr(0, port.size() - 1) + "/ws\n");
   auto r = oneshot(config, kActor, R"({"a":1})");
   EXPECT_EQ(r.exit_code, 0) << r.all();
+  // https:// to that plain port: the handshake fails, and the error says why.
+  const auto tls_config = dir.write("tls.yaml", "org_id: org_test\nproject_id: 1\nproject_key: test-project-key\n"
+                                                "collector:\n  url: https://127.0.0.1:" + port.substr(0, port.size() - 1) + "\n");
+  auto tls = oneshot(tls_config, kActor, R"({"a":1})");
+  EXPECT_EQ(tls.exit_code, 1) << tls.all();
+  EXPECT_NE(tls.err.find("is it plain HTTP? then write http://"), std::string::npos) << tls.err;
 }
 
 }  // namespace

@@ -137,6 +137,13 @@ struct Core {
       return make_error(ErrorKind::server, "the collector refused the WebSocket upgrade with HTTP " + std::to_string(code) +
                                                "; check collector.ws_url");
     }
+    // websocketpp hands Asio's error on as "Underlying Transport Error"
+    // (pass_through) and keeps nothing more: say what it can only be.
+    if (ec == websocketpp::transport::error::make_error_code(websocketpp::transport::error::pass_through)) {
+      return make_error(ErrorKind::network, "cannot reach " + url.host_for_header() +
+                                                ": the connection was refused, or the host could not be resolved or reached "
+                                                "(is the server running there? check collector.ws_url)");
+    }
     return make_error(ErrorKind::network, "cannot open WebSocket to " + url.to_string() + ": " + ec.message());
   }
 

@@ -4,6 +4,7 @@
 
 #include "agent/auth/jwt.hpp"
 #include "agent/common/json.hpp"
+#include "agent/common/kept_file.hpp"
 #include "agent/common/log.hpp"
 #include "agent/net/http_headers.hpp"
 #include "agent/platforms/oisp/errors.hpp"
@@ -114,7 +115,12 @@ auth::Grant Endpoint::grant_for(const Secret& token) const {
 }
 
 void Endpoint::save() {
-  if (auto ok = save_state(state_path_, state_); !ok) log::error("oisp: the device's tokens could not be kept: {}", ok.error().message);
+  if (auto ok = save_state(state_path_, state_); !ok) {
+    log::error("oisp: the device's tokens could not be kept: {}", ok.error().message);
+    kept_ = false;
+    return;
+  }
+  kept_ = true;
 }
 
 // ---- the credential -------------------------------------------------------------
@@ -173,6 +179,12 @@ void Endpoint::onboard_with_user(Callback done) {
 }
 
 void Endpoint::activate(const Secret& code, Callback done) {
+  // The code is spent by the activation, and only the kept token outlives it.
+  if (auto ok = check_kept_directory(state_path_); !ok) {
+    return done(fail(ErrorKind::config, "the device token could not be kept (" + ok.error().message +
+                                            "), so device " + settings_.device_id +
+                                            " is not activated: the activation code would be spent for nothing"));
+  }
   call("PUT", "/v1/api/devices/" + settings_.device_id + "/activation", activation_body(code), nullptr,
        [this, done](Expected<net::HttpResponse> r) {
          if (!r) return done(fail(r.error()));
@@ -198,7 +210,7 @@ void Endpoint::keep(DeviceTokens tokens, Callback done, const char* how) {
   if (!tokens.account_id.empty()) state_.account_id = std::move(tokens.account_id);
   if (state_.account_id.empty()) state_.account_id = settings_.account_id;
   save();
-  if (activation) log::info("oisp: device {} {} in account {}; its tokens are kept in {}", state_.device_id, how, state_.account_id, state_path_);
+  if (activation && kept_) log::info("oisp: device {} {} in account {}; its tokens are kept in {}", state_.device_id, how, state_.account_id, state_path_);
   done(grant_for(state_.device_token));
 }
 

@@ -71,6 +71,7 @@ class Endpoint final : public uplink::BatchEndpoint {
   const Settings& settings_;
   net::Url base_;
   std::string state_path_;
+  bool kept_ = true;  // the latest save() kept the tokens
   DeviceState state_;
   std::map<std::uint64_t, std::set<std::string>> stored_;  // event seq -> attributes already stored (after a 6402)
 };
