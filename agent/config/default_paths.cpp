@@ -8,6 +8,11 @@ namespace {
 
 constexpr const char* kName = "/manufactory-agent";
 
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
 bool is_directory(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -15,30 +20,36 @@ bool is_directory(const std::string& path) {
 
 std::string parent_of(const std::string& path) { return path.substr(0, path.rfind('/')); }
 
-// There already (the package made it), or ours to make.
-bool system_dir_usable(const std::string& dir) {
-  return is_directory(dir) || ::access(parent_of(dir).c_str(), W_OK | X_OK) == 0;
+// Ours to write in, or ours to make.
+bool writable_or_creatable(const std::string& dir) {
+  if (is_directory(dir)) return ::access(dir.c_str(), W_OK | X_OK) == 0;
+  return !exists(dir) && ::access(parent_of(dir).c_str(), W_OK | X_OK) == 0;
 }
 
-std::string env_or(const EnvLookup& env, const char* name, const std::string& otherwise) {
+std::string absolute_env(const EnvLookup& env, const char* name) {
   auto value = env(name);
-  return value && !value->empty() && value->front() == '/' ? *value : otherwise;
+  return value && !value->empty() && value->front() == '/' ? *value : std::string();
 }
 
 }  // namespace
 
+// The package's directory for the daemon (its service user writes there) and
+// for its clients (members of its group find the sockets there); else the
+// user's own runtime directory, or (without one) the user's state directory:
+// never a guessable name under /tmp that another user could take first.
 std::string runtime_directory(const EnvLookup& env) {
-  if (system_dir_usable(kSystemRuntimeDir)) return kSystemRuntimeDir;
-  const std::string xdg = env_or(env, "XDG_RUNTIME_DIR", "");
-  if (!xdg.empty()) return xdg + kName;
-  return std::string("/tmp") + kName + "-" + std::to_string(::getuid());
+  const std::string system = kSystemRuntimeDir;
+  if (writable_or_creatable(system) || exists(system + "/ingest.sock") || exists(system + "/control.sock")) return system;
+  const std::string xdg = absolute_env(env, "XDG_RUNTIME_DIR");
+  return xdg.empty() ? state_directory(env) : xdg + kName;
 }
 
 std::string state_directory(const EnvLookup& env) {
-  if (system_dir_usable(kSystemStateDir)) return kSystemStateDir;
-  const std::string xdg = env_or(env, "XDG_STATE_HOME", "");
+  if (writable_or_creatable(kSystemStateDir)) return kSystemStateDir;
+  const std::string xdg = absolute_env(env, "XDG_STATE_HOME");
   if (!xdg.empty()) return xdg + kName;
-  return env_or(env, "HOME", "/tmp") + "/.local/state" + kName;
+  const std::string home = absolute_env(env, "HOME");
+  return (home.empty() ? std::string("/var/tmp") : home + "/.local/state") + kName;
 }
 
 }  // namespace mf::config
