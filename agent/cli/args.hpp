@@ -5,6 +5,7 @@
 
 #include "agent/common/expected.hpp"
 #include "agent/common/log.hpp"
+#include "agent/common/scheduler.hpp"
 #include "agent/config/key_reference.hpp"
 
 namespace mf::cli {
@@ -22,7 +23,12 @@ struct Args {
   std::optional<std::string> socket;      // send/status: talk to this socket instead of the configured one
   std::optional<std::string> actor_json;  // send --actor JSON
   std::vector<std::string> events;        // send EVENT_JSON ...
+  std::optional<Duration> reply_timeout;  // send --timeout: how long the daemon may leave lines unanswered
+  std::optional<Command> help_topic;      // --help with a command: that command's help
 };
+
+// The help of one command, or of them all.
+const char* usage_of(std::optional<Command> command);
 
 // Usage errors say which argument was wrong and point at --help.
 Expected<Args> parse_args(const std::vector<std::string>& argv);

@@ -1,7 +1,8 @@
 // run, send, status: the daemon and its two local clients.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
-#include <iostream>
 
 #include "agent/cli/commands.hpp"
 #include "agent/cli/preflight.hpp"
@@ -36,6 +37,28 @@ Expected<std::string> socket_path(const Args& args, bool control) {
   return control ? config->ingest.control_socket : config->ingest.socket;
 }
 
+// The lines of `send`, as the daemon takes them: blank ones left out (it
+// answers none), each wrapped with --actor when one is given.
+class EventLines final : public LineSource {
+ public:
+  EventLines(LineSource& raw, std::string actor_json) : raw_(raw), actor_json_(std::move(actor_json)) {}
+  std::optional<std::string> next() override {
+    while (auto line = raw_.next()) {
+      if (line->find_first_not_of(" \t\r") == std::string::npos) continue;
+      if (!actor_json_.empty()) return event::envelope_json(actor_json_, *line);
+      return line;
+    }
+    return std::nullopt;
+  }
+  bool ended() const override { return raw_.ended(); }
+  int fd() const override { return raw_.fd(); }
+  void fill() override { raw_.fill(); }
+
+ private:
+  LineSource& raw_;
+  std::string actor_json_;
+};
+
 }  // namespace
 
 int run_daemon(const Args& args) {
@@ -57,24 +80,17 @@ int send(const Args& args) {
   auto client = UnixLineClient::connect(*path, "ingest");
   if (!client) return report(client.error());
 
-  std::size_t next_arg = 0;
   std::size_t line_number = 0;
   std::size_t refused = 0;
-  auto next_line = [&](std::string& line) {
-    do {
-      if (!args.events.empty()) {
-        if (next_arg == args.events.size()) return false;
-        line = args.events[next_arg++];
-        // One argument is one event: a line break in it is JSON whitespace
-        // (a valid event has none inside its strings), never a second line.
-        std::replace_if(line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-      } else if (!std::getline(std::cin, line)) {
-        return false;
-      }
-    } while (line.find_first_not_of(" \t\r") == std::string::npos);  // the daemon answers no blank line
-    if (!actor_json.empty()) line = event::envelope_json(actor_json, line);
-    return true;
-  };
+  std::vector<std::string> arguments = args.events;
+  for (auto& event : arguments) {
+    // One argument is one event: a line break in it is JSON whitespace (a
+    // valid event has none inside its strings), never a second line.
+    std::replace_if(event.begin(), event.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  }
+  ArgumentLines from_arguments(std::move(arguments));
+  DescriptorLines from_stdin(STDIN_FILENO);
+  EventLines lines(args.events.empty() ? static_cast<LineSource&>(from_stdin) : from_arguments, actor_json);
   auto on_reply = [&](std::string_view reply) {
     ++line_number;
     auto doc = json::parse_untrusted(reply, {64 * 1024, 8});
@@ -85,7 +101,7 @@ int send(const Args& args) {
     std::fprintf(stderr, "manufactory-agent: line %zu not accepted: %s\n", line_number,
                  why != nullptr ? why : std::string(reply).c_str());
   };
-  auto done = client->exchange(next_line, on_reply);
+  auto done = client->exchange(lines, on_reply, args.reply_timeout.value_or(std::chrono::seconds(30)));
   if (!done) return report(done.error());
   if (refused > 0) {
     std::fprintf(stderr, "manufactory-agent: %zu of %zu lines were not accepted\n", refused, line_number);

@@ -1,3 +1,7 @@
+#include <openssl/crypto.h>
+
+#include <boost/version.hpp>
+
 #include <cstdio>
 #include <exception>
 #include <sstream>
@@ -6,6 +10,7 @@
 #include "agent/common/log.hpp"
 #include "agent/config/config_loader.hpp"
 #include "agent/config/config_lookup.hpp"
+#include "agent/net/ws_backend.hpp"
 
 namespace mf::cli {
 
@@ -26,6 +31,14 @@ Expected<Config> load_config_for(const Args& args) {
   return std::move(loaded->config);
 }
 
+// What a bug report needs: the version, the commit it was built from, the
+// WebSocket backend and the libraries it runs with.
+std::string version_text() {
+  return std::string("manufactory-agent ") + MF_VERSION + " (commit " + MF_COMMIT + ")\n" + "  WebSocket: " + net::ws_backend_name() +
+         "; " + OpenSSL_version(OPENSSL_VERSION) + "; Boost " + std::to_string(BOOST_VERSION / 100000) + "." +
+         std::to_string(BOOST_VERSION / 100 % 1000) + "\n";
+}
+
 int run_cli(const std::vector<std::string>& argv) {
   log::setup(log::options_from_environment(log::Level::info));
   auto args = parse_args(argv);
@@ -35,8 +48,8 @@ int run_cli(const std::vector<std::string>& argv) {
   }
   try {
     switch (args->command) {
-      case Command::help: std::fputs(kUsage, stdout); return 0;
-      case Command::version: std::printf("manufactory-agent %s\n", MF_VERSION); return 0;
+      case Command::help: std::fputs(usage_of(args->help_topic), stdout); return 0;
+      case Command::version: std::printf("%s", version_text().c_str()); return 0;
       case Command::check_config: return args->list_keys ? list_config_keys(*args->list_keys) : check_config(*args);
       case Command::run: return run_daemon(*args);
       case Command::send: return send(*args);

@@ -3,9 +3,13 @@
 // refusing and going silent, and producers sending garbage.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -25,14 +29,8 @@ std::vector<std::string> exchange_raw(const std::string& socket, const std::vect
   auto client = cli::UnixLineClient::connect(socket, "ingest");
   EXPECT_TRUE(client) << client.error().message;
   std::vector<std::string> replies;
-  std::size_t i = 0;
-  auto done = client->exchange(
-      [&](std::string& line) {
-        if (i == lines.size()) return false;
-        line = lines[i++];
-        return true;
-      },
-      [&](std::string_view reply) { replies.emplace_back(reply); });
+  cli::ArgumentLines source(lines);
+  auto done = client->exchange(source, [&](std::string_view reply) { replies.emplace_back(reply); });
   EXPECT_TRUE(done) << done.error().message;
   return replies;
 }
@@ -252,6 +250,39 @@ TEST(Daemon, AnEventArgumentSpanningLinesIsOneEvent) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   ASSERT_TRUE(eventually([&] { return collector.counter("events_ok") == 1; }));
   EXPECT_EQ(u64(daemon.status(), "events_accepted"), 1u);
+}
+
+// `producer | send` streams: each line goes as soon as it is written, not
+// when the producer exits.
+TEST(Daemon, SendHandsOverEachLineOfAProducerAsItComes) {
+  MockCollector collector({"--quiet"});
+  DaemonProcess daemon(collector);
+  TempDir dir;
+  const std::string script = "(echo '{\"seq\":0}'; sleep 4; echo '{\"seq\":1}') | " + std::string(MF_AGENT_BIN) +
+                             " send --socket " + daemon.ingest_socket();
+  BackgroundProcess producer({"/bin/sh", "-c", script}, dir.file("send.log"));
+  EXPECT_TRUE(eventually([&] { return collector.counter("events_ok") == 1; }, 3s)) << "the first line waited for the producer";
+  EXPECT_TRUE(producer.running());
+  EXPECT_EQ(producer.wait(10s), 0) << read_file(dir.file("send.log"));
+  EXPECT_TRUE(eventually([&] { return collector.counter("events_ok") == 2; }));
+}
+
+// A socket that takes lines and never answers (a stopped daemon): send gives
+// up after --timeout with exit 1, instead of hanging.
+TEST(Daemon, SendGivesUpOnADaemonThatNeverAnswers) {
+  TempDir dir;
+  const std::string path = dir.file("deaf.sock");
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  auto r = run_process({MF_AGENT_BIN, "send", "--socket", path, "--timeout", "1s", R"({"seq":1})"});
+  ::close(fd);
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_NE(r.err.find("answered none of the last 1 lines within 1s"), std::string::npos) << r.err;
+  EXPECT_LT(r.elapsed, 5s);
 }
 
 TEST(Daemon, SighupReloadsLimitsAndKeepsRunningOnABadConfig) {

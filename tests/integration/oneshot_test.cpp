@@ -213,9 +213,20 @@ TEST(Cli, VersionAndHelp) {
   auto v = run_agent({"--version"});
   EXPECT_EQ(v.exit_code, 0);
   EXPECT_EQ(v.out.rfind("manufactory-agent ", 0), 0u);
+  EXPECT_NE(v.out.find("(commit "), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("WebSocket: "), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("OpenSSL 3"), std::string::npos) << v.out;
   auto h = run_agent({"--help"});
   EXPECT_EQ(h.exit_code, 0);
   EXPECT_NE(h.out.find("--actor=<base64 JSON> --event=<base64 JSON>"), std::string::npos);
+  EXPECT_NE(h.out.find("Manufactory, SAMA, OISP or MobiusFlow"), std::string::npos) << "every platform, not one";
+  // A command's --help is that command's, wherever it stands.
+  auto send_help = run_agent({"send", "--help"});
+  EXPECT_EQ(send_help.exit_code, 0);
+  EXPECT_EQ(send_help.out.rfind("manufactory-agent send ", 0), 0u) << send_help.out;
+  EXPECT_NE(send_help.out.find("--timeout"), std::string::npos);
+  EXPECT_EQ(run_agent({"--help", "status"}).out.rfind("manufactory-agent status ", 0), 0u);
+  EXPECT_EQ(run_agent({"check-config", "-h"}).out.rfind("manufactory-agent check-config ", 0), 0u);
   auto u = run_agent({"--frobnicate"});
   EXPECT_EQ(u.exit_code, 2);
 }
