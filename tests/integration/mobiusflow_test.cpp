@@ -67,10 +67,13 @@ TEST(MobiusIngest, UnmappedAttributesAreRefusedNamingTheKeyOrLeftOutAndCounted) 
     DaemonProcess daemon(mock);
     auto r = daemon.send(R"({"sequence":1,"pressure":3})" "\n");
     EXPECT_EQ(r.exit_code, 3);
-    EXPECT_NE(r.all().find("attribute 'pressure' has no point: add it to mobiusflow.resources (e.g. `pressure: "
-                           "000001/020/0010/0001/40`), or set mobiusflow.unmapped: ignore"),
+    EXPECT_NE(r.all().find("attribute 'pressure' has no point: add it to mobiusflow.resources (`pressure: "
+                           "HID/SID/PID/INS/RID`, the point that holds it), or set mobiusflow.unmapped: ignore"),
               std::string::npos)
         << r.all();
+    EXPECT_EQ(r.all().find("000001/020/0010/0001/40"), std::string::npos) << "never another attribute's point as the example";
+    auto typo = daemon.send(R"({"sequense":1})" "\n");
+    EXPECT_NE(typo.all().find("attribute 'sequense' has no point (did you mean 'sequence'?)"), std::string::npos) << typo.all();
   }
   DaemonOptions ignore;
   ignore.edit_config = [](std::string yaml) { return yaml.replace(yaml.find("  resources:"), 0, "  unmapped: ignore\n"); };

@@ -91,10 +91,11 @@ TEST(OispIngest, AnAttributeWithoutAComponentTypeIsRefusedWithTheKeyToSet) {
   DaemonProcess daemon(mock, "", "", options);
   auto r = daemon.send(R"({"sequence":1,"door":"open"})" "\n");
   EXPECT_EQ(r.exit_code, 3) << r.all();
-  EXPECT_NE(r.all().find("attribute 'door' has no OISP component type: add it to oisp.components (e.g. `door: "
-                         "temperature.v1.0`) or set oisp.default_component_type"),
+  EXPECT_NE(r.all().find("attribute 'door' has no OISP component type: add it to oisp.components (`door: "
+                         "<a type in the account's catalog>`) or set oisp.default_component_type"),
             std::string::npos)
       << r.all();
+  EXPECT_NE(daemon.send(R"({"sequenze":1})" "\n").all().find("(did you mean 'sequence'?)"), std::string::npos);
   auto nested = daemon.send(R"({"sequence":{"a":1}})" "\n");
   EXPECT_NE(nested.all().find("OISP stores numbers, strings and booleans"), std::string::npos) << nested.all();
 }

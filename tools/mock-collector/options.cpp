@@ -62,7 +62,8 @@ const char* const kUsage = R"(mock-collector: the agent's platforms for tests, d
                          (those arriving within 20 ms are stored in a shuffled order)
   --lose-session-every N answer every N-th message with 401 Unauthorized, not storing it
  oisp only:
-  --activation-code C    a code the operator hands out (valid one hour from the start)
+  --activation-code C    a code the operator hands out (valid one hour from the start; default CgSVoHee,
+                         the README's; "" for none)
   --rate-limit N         data requests per device per hour (default 36000), with X-Rate-Limit-* headers
   --rate-limit-every N   answer every N-th data request 429 (reset in 1 s), storing nothing
   --token-info-exp F     tokenInfo's exp as iso (old servers), ms (later ones) or s

@@ -51,7 +51,7 @@ struct Options {
   std::uint64_t refuse_refresh_every = 0;    // refuse every N-th refresh
   std::uint64_t lose_session_every = 0;      // SAMA: answer every N-th message 401 (not stored), as after a server restart
   // OISP
-  std::string activation_code;               // valid for an hour from the start; empty: only a user can get one
+  std::string activation_code = "CgSVoHee";  // the README's; valid for an hour from the start; empty: only a user can get one
   std::uint64_t rate_limit_per_hour = 36'000;
   std::uint64_t rate_limit_every = 0;        // answer every N-th data request 429 (Reset 1 s), storing nothing
   std::string token_info_exp = "iso";        // how tokenInfo writes exp: iso, ms or s

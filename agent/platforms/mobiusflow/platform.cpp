@@ -1,5 +1,6 @@
 #include "agent/platforms/mobiusflow/platform.hpp"
 
+#include "agent/config/suggest.hpp"
 #include "agent/platforms/mobiusflow/endpoint.hpp"
 
 namespace mf::mobiusflow {
@@ -20,8 +21,9 @@ class MobiusPolicy final : public ingest::EventPolicy {
           leave_out.push_back(a.name);
           continue;
         }
-        return fail(ErrorKind::invalid_input, "attribute '" + name + "' has no point: add it to mobiusflow.resources (e.g. `" +
-                                                  name + ": 000001/020/0010/0001/40`), or set mobiusflow.unmapped: ignore");
+        return fail(ErrorKind::invalid_input, "attribute '" + name + "' has no point" + typo_hint(name) +
+                                                  ": add it to mobiusflow.resources (`" + name +
+                                                  ": HID/SID/PID/INS/RID`, the point that holds it), or set mobiusflow.unmapped: ignore");
       }
       if (a.kind == ingest::ValueKind::object || a.kind == ingest::ValueKind::array) {
         return fail(ErrorKind::invalid_input, "attribute '" + name + "' is not a single value: a point holds a number, a "
@@ -32,6 +34,14 @@ class MobiusPolicy final : public ingest::EventPolicy {
   }
 
  private:
+  // A mapped attribute this one is a typo of; never another attribute's point as an example.
+  std::string typo_hint(const std::string& name) const {
+    std::vector<std::string> mapped;
+    for (const auto& [attribute, point] : settings_.resources) mapped.push_back(attribute);
+    const std::string close = config::closest_match(name, mapped);
+    return close.empty() ? "" : " (did you mean '" + close + "'?)";
+  }
+
   const Settings& settings_;
 };
 

@@ -1,5 +1,6 @@
 #include "agent/platforms/oisp/platform.hpp"
 
+#include "agent/config/suggest.hpp"
 #include "agent/platforms/oisp/endpoint.hpp"
 
 namespace mf::oisp {
@@ -23,8 +24,13 @@ class OispPolicy final : public ingest::EventPolicy {
                                                   ": OISP stores numbers, strings and booleans");
       }
       if (settings_.components.count(name) == 0 && settings_.default_component_type.empty()) {
-        return fail(ErrorKind::invalid_input, "attribute '" + name + "' has no OISP component type: add it to oisp.components "
-                                                  "(e.g. `" + name + ": temperature.v1.0`) or set oisp.default_component_type");
+        std::vector<std::string> mapped;
+        for (const auto& [attribute, type] : settings_.components) mapped.push_back(attribute);
+        const std::string close = config::closest_match(name, mapped);
+        return fail(ErrorKind::invalid_input, "attribute '" + name + "' has no OISP component type" +
+                                                  (close.empty() ? "" : " (did you mean '" + close + "'?)") +
+                                                  ": add it to oisp.components (`" + name +
+                                                  ": <a type in the account's catalog>`) or set oisp.default_component_type");
       }
       if (name.size() < kMinComponentName) {
         return fail(ErrorKind::invalid_input, "attribute '" + name + "' is shorter than the 4 characters OISP requires of a "
