@@ -184,6 +184,22 @@ TEST(Schema, SighupRereadsTheFile) {
   EXPECT_TRUE(eventually([&] { return collector.counter("events_ok") == 2; }));
 }
 
+// An answer with a field the agent does not need (an events schema whose
+// unique_id names no event attribute): the types still apply, the rest is warned about.
+TEST(Schema, AnUnusableFieldIsWarnedAboutAndTheTypesStillApply) {
+  TempDir dir;
+  MockCollector collector({"--quiet"});
+  const std::string file = dir.write("schemas.json", R"({
+    "actors":{"attributes":[{"name":"username","data_type":"TEXT"}],"unique_id":"username"},
+    "events":{"attributes":[{"name":"seq","data_type":"INTEGER"},{"name":"temperature","data_type":"INTEGER"}],"unique_id":"username"}})");
+  DaemonProcess daemon(collector, "schema:\n  file: " + file + "\n");
+  EXPECT_NE(daemon.log().find("events schema: unique_id 'username' is not one of its attributes; it is left out"), std::string::npos)
+      << daemon.log();
+  auto r = daemon.send(R"({"seq":1,"temperature":"hot"})" "\n");
+  EXPECT_EQ(r.exit_code, 3) << r.all();
+  EXPECT_NE(r.err.find("event attribute 'temperature' must be INTEGER"), std::string::npos) << r.err;
+}
+
 TEST(Schema, TheOneShotRefusesBeforeItConnects) {
   TempDir dir;
   MockCollector collector({"--schemas", schemas_file(dir)});

@@ -60,6 +60,10 @@ void check_schema(config::Checker& checker) {
     if (!text) return checker.error("schema.file", text.error().message);
     if (auto schemas = parse_schemas(*text); !schemas) {
       checker.error("schema.file", "schema.file " + s.file + ": " + schemas.error().message);
+    } else {
+      for (const auto* schema : {&schemas->actors, &schemas->events}) {
+        for (const auto& note : schema->notes) checker.warn("schema.file " + s.file + ": " + note);
+      }
     }
     return;
   }

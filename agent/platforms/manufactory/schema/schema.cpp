@@ -47,7 +47,10 @@ Expected<Schema> schema_from(const rapidjson::Value& doc, std::string_view what)
     }
   }
   if (!s.unique_id.empty() && s.find(s.unique_id) == nullptr) {
-    return bad(what, "unique_id '" + s.unique_id + "' is not one of its attributes");
+    // What the agent can use (the attributes and their types) is still good:
+    // keep checking against it, and say what was left out.
+    s.notes.push_back(std::string(what) + ": unique_id '" + s.unique_id + "' is not one of its attributes; it is left out");
+    s.unique_id.clear();
   }
   return s;
 }

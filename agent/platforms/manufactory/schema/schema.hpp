@@ -22,6 +22,7 @@ struct SchemaAttribute {
 struct Schema {
   std::vector<SchemaAttribute> attributes;  // sorted by name
   std::string unique_id;                    // actors: the attribute that identifies a profile
+  std::vector<std::string> notes;           // what the answer held that could not be used (warned about, not refused)
 
   const SchemaAttribute* find(std::string_view name) const;
 };

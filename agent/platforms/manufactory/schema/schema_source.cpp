@@ -40,6 +40,17 @@ SchemaSource::SchemaSource(SchemaSettings settings, SchemaLocation where, net::H
 
 SchemaSource::~SchemaSource() = default;
 
+namespace {
+
+// Parts of an answer the agent could not use: said, while the rest is used.
+void warn_unused(const Schemas& schemas) {
+  for (const auto* s : {&schemas.actors, &schemas.events}) {
+    for (const auto& note : s->notes) log::warn("schema: {}", note);
+  }
+}
+
+}  // namespace
+
 Status SchemaSource::load() {
   if (settings_.from_file()) return load_file();
   if (settings_.pulled()) load_kept_copy();
@@ -51,7 +62,7 @@ Status SchemaSource::load_file() {
   if (!text) return fail(text.error());
   auto schemas = parse_schemas(*text);
   if (!schemas) return fail(ErrorKind::config, "schema.file " + settings_.file + ": " + schemas.error().message);
-  current_ = std::make_shared<const Schemas>(std::move(*schemas));
+  current_ = std::make_shared<const Schemas>(std::move(*schemas));  // what it could not use, the config's check said
   from_ = From::file;
   return {};
 }
@@ -145,6 +156,7 @@ void SchemaSource::on_fetched(Expected<Schema> actors, Expected<Schema> events) 
     }
     log::info("schema: fetched from the collector: {} actor and {} event attributes", schemas->actors.attributes.size(),
               schemas->events.attributes.size());
+    warn_unused(*schemas);
     current_ = std::move(schemas);
     from_ = From::collector;
     fetched_at_ = scheduler_.now();

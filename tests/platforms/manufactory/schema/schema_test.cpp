@@ -38,8 +38,13 @@ TEST(Schema, RefusesWhatItCannotCheckAgainst) {
   EXPECT_EQ(error_of(R"({"attributes":[{"name":"Bad Name","data_type":"TEXT"}]})"),
             "events schema: 'Bad Name' is not an attribute name (lower-case letters, digits and _)");
   EXPECT_EQ(error_of(R"({"attributes":[{"name":"t"}]})"), "events schema: every attribute needs a \"name\" and a \"data_type\" (strings)");
-  EXPECT_EQ(error_of(R"({"attributes":[{"name":"t","data_type":"TEXT"}],"unique_id":"email"})"),
-            "events schema: unique_id 'email' is not one of its attributes");
+  // A field the agent cannot use is left out and said, not a reason to drop the types.
+  auto spare = parse_schema(R"({"attributes":[{"name":"t","data_type":"TEXT"}],"unique_id":"email"})", "events schema");
+  ASSERT_TRUE(spare) << spare.error().message;
+  EXPECT_EQ(spare->unique_id, "");
+  ASSERT_NE(spare->find("t"), nullptr);
+  ASSERT_EQ(spare->notes.size(), 1u);
+  EXPECT_EQ(spare->notes[0], "events schema: unique_id 'email' is not one of its attributes; it is left out");
   EXPECT_NE(error_of(R"([1,2])").find("expected an object with \"attributes\""), std::string::npos);
   EXPECT_NE(error_of("{\"attributes\":[").find("events schema: not valid JSON"), std::string::npos);
 }
