@@ -61,11 +61,14 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME manufactory-agent)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "manufactory-agent maintainers <maintainers@manufactory-agent.invalid>")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "streams local actor events to a Manufactory collector")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "edge agent delivering local events to Manufactory, SAMA, OISP or MobiusFlow")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "A small daemon for gateways and devices. Local programs hand it actor events
- over a Unix socket; it buffers them and delivers them over an authenticated
- WebSocket with at-least-once semantics, renewing its session before it
- expires. Runs sandboxed under systemd with socket activation.")
+ over a Unix socket; it keeps them in a bounded buffer (memory or disk) and
+ delivers them, each confirmed by the server, at least once and in order per
+ actor, to one platform: the Manufactory collector (WebSocket), a SAMA chat
+ server (WebSocket), the Open IoT Service Platform (REST batches) or the
+ MobiusFlow Engine API (REST writes). It renews its credentials before they
+ expire. Runs sandboxed under systemd with socket activation.")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://manufactory-agent.invalid/")

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstdio>
 #include <limits>
 #include <utility>
 
@@ -73,5 +74,15 @@ std::string format_duration(Duration d) {
 }
 
 std::string format_size(std::uint64_t bytes) { return format_with_units(bytes, kSizeUnits); }
+
+std::string human_size(std::uint64_t n) {
+  if (n < 1024) return std::to_string(n) + " B";
+  char text[32];
+  const double kib = static_cast<double>(n) / 1024.0;
+  if (kib < 1024.0) std::snprintf(text, sizeof text, "%.1f KiB", kib);
+  else if (kib < 1024.0 * 1024.0) std::snprintf(text, sizeof text, "%.1f MiB", kib / 1024.0);
+  else std::snprintf(text, sizeof text, "%.1f GiB", kib / 1024.0 / 1024.0);
+  return text;
+}
 
 }  // namespace mf

@@ -15,5 +15,7 @@ Expected<std::uint64_t> parse_size(std::string_view text);
 
 std::string format_duration(Duration d);
 std::string format_size(std::uint64_t bytes);
+// For people, not for config files: "512 B", "41.0 KiB", "3.5 MiB", "1.2 GiB".
+std::string human_size(std::uint64_t bytes);
 
 }  // namespace mf

@@ -59,8 +59,8 @@ Expected<std::unique_ptr<buffer::EventBuffer>> make_buffer(const Config& c, Sche
   if (r.unattributed_events > 0) {
     log::warn("disk buffer: {} events whose actor record was damaged cannot be sent", r.unattributed_events);
   }
-  log::info("disk buffer {}: {} events to send from an earlier run, {:.1f} MiB on disk, read in {}", c.buffer.path,
-            r.live_events, static_cast<double>((*disk)->stats().bytes) / (1 << 20),
+  log::info("disk buffer {}: {} events to send from an earlier run, {} on disk, read in {}", c.buffer.path, r.live_events,
+            human_size((*disk)->stats().bytes),
             format_duration(std::chrono::duration_cast<Duration>(scheduler.now() - started)));
   return std::unique_ptr<buffer::EventBuffer>(std::move(*disk));
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "agent/common/json.hpp"
+#include "agent/common/units.hpp"
 
 namespace mf::daemon {
 namespace {
@@ -23,17 +24,6 @@ std::string human_duration(std::uint64_t s) {
   if (s < 3600) return std::to_string(s / 60) + "m";
   char text[32];
   std::snprintf(text, sizeof text, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s / 60 % 60);
-  return text;
-}
-
-// "512 B", "41.0 KiB", "3.5 MiB".
-std::string human_bytes(std::uint64_t n) {
-  if (n < 1024) return std::to_string(n) + " B";
-  char text[32];
-  const double kib = static_cast<double>(n) / 1024.0;
-  if (kib < 1024.0) std::snprintf(text, sizeof text, "%.1f KiB", kib);
-  else if (kib < 1024.0 * 1024.0) std::snprintf(text, sizeof text, "%.1f MiB", kib / 1024.0);
-  else std::snprintf(text, sizeof text, "%.1f GiB", kib / 1024.0 / 1024.0);
   return text;
 }
 
@@ -136,10 +126,10 @@ Expected<std::string> status_text(std::string_view text) {
   out += line;
   const char* kind = json::find_string(d, "buffer_kind");
   std::snprintf(line, sizeof line, "buffer (%s): %s, %s", kind != nullptr ? kind : "?",
-                plural(get(d, "buffer_events"), "event", "events").c_str(), human_bytes(get(d, "buffer_bytes")).c_str());
+                plural(get(d, "buffer_events"), "event", "events").c_str(), human_size(get(d, "buffer_bytes")).c_str());
   out += line;
   if (kind != nullptr && std::string_view(kind) == "disk") {
-    std::snprintf(line, sizeof line, ", %s in memory, %s", human_bytes(get(d, "buffer_memory_bytes")).c_str(),
+    std::snprintf(line, sizeof line, ", %s in memory, %s", human_size(get(d, "buffer_memory_bytes")).c_str(),
                   plural(get(d, "buffer_disk_errors"), "disk error", "disk errors").c_str());
     out += line;
   }
