@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, starts the mock collector on loopback with
-# TLS, and delivers one event with the docs' one-shot command. Shows the event
-# arriving at the collector. An argument picks the platform (default manufactory).
+# TLS, and delivers one event with the docs' one-shot command; then runs the
+# daemon, hands it two events with `send`, shows `status`, and stops it.
+# Shows the events arriving at the collector. An argument picks the platform
+# (default manufactory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -60,10 +62,16 @@ collector:
   url: https://localhost:$port
 ${ws_line:-}
   ca_file: $PWD/$demo/certs/ca.pem
+ingest:
+  socket: $PWD/$demo/run/ingest.sock
+  control_socket: $PWD/$demo/run/control.sock
+actor:
+  username: gateway_01
 YAML
 chmod 600 "$demo/config.yaml"
 rm -rf "$demo/state" && mkdir -m 700 "$demo/state"
 
+[ "$platform" = mobiusflow ] && sed -i '/^actor:/,$d' "$demo/config.yaml"  # MobiusFlow has no actors
 actor=$(printf '%s' '{"username":"gateway_01"}' | base64 -w0)
 event=$(printf '%s' '{"temperature":21.5}' | base64 -w0)
 echo "\$ $build/manufactory-agent --config $demo/config.yaml --actor=$actor --event=$event"
@@ -71,4 +79,26 @@ echo "\$ $build/manufactory-agent --config $demo/config.yaml --actor=$actor --ev
 echo "exit code: $?"
 sleep 0.1
 echo "--- the mock $platform server received:"
+grep "$received" "$demo/collector.log"
+
+echo
+echo "--- the daemon: \$ $build/manufactory-agent run --config $demo/config.yaml &"
+"$build/manufactory-agent" run --config "$demo/config.yaml" > "$demo/daemon.log" 2>&1 &
+daemon=$!
+trap 'kill $daemon 2>/dev/null || true; kill $collector 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -S "$demo/run/ingest.sock" ] && break; sleep 0.05; done
+echo "\$ $build/manufactory-agent send --config $demo/config.yaml '{\"temperature\":22.0}' '{\"temperature\":22.5}'"
+"$build/manufactory-agent" send --config "$demo/config.yaml" '{"temperature":22.0}' '{"temperature":22.5}'
+echo "exit code: $?"
+for _ in $(seq 100); do
+  [ "$("$build/manufactory-agent" status --json --config "$demo/config.yaml" | grep -o '"events_acked":[0-9]*')" = '"events_acked":2' ] && break
+  sleep 0.05
+done
+echo "\$ $build/manufactory-agent status --config $demo/config.yaml"
+"$build/manufactory-agent" status --config "$demo/config.yaml"
+kill -TERM $daemon
+wait $daemon || true
+echo "--- the daemon's log:"
+cat "$demo/daemon.log"
+echo "--- the mock $platform server received, in all:"
 grep "$received" "$demo/collector.log"

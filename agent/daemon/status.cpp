@@ -145,11 +145,10 @@ Expected<std::string> status_text(std::string_view text) {
   if (const auto* e = json::find(d, "credential_expires_in_s"); e != nullptr && e->IsUint64()) {
     expiry = "the next expires in " + human_duration(e->GetUint64());
   }
-  std::snprintf(line, sizeof line,
-                "credentials: %" PRIu64 " logins, %" PRIu64 " refreshes (%" PRIu64 " refused), %" PRIu64
-                " renewals in all, %" PRIu64 " failures; %s\n",
-                get(d, "logins"), get(d, "refreshes"), get(d, "refreshes_refused"), get(d, "reauths"),
-                get(d, "auth_failures"), expiry.c_str());
+  std::snprintf(line, sizeof line, "credentials: %s, %s (%" PRIu64 " refused), %s in all, %s; %s\n",
+                plural(get(d, "logins"), "login", "logins").c_str(), plural(get(d, "refreshes"), "refresh", "refreshes").c_str(),
+                get(d, "refreshes_refused"), plural(get(d, "reauths"), "renewal", "renewals").c_str(),
+                plural(get(d, "auth_failures"), "failure", "failures").c_str(), expiry.c_str());
   out += line;
   if (const char* problem = json::find_string(d, "credential_problem")) {
     out += "problem: ";
