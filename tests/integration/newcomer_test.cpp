@@ -58,10 +58,27 @@ TEST(Newcomer, TheDaemonRunsAsANormalUserInItsOwnDirectories) {
   auto status = run_process(as_nobody(home, {MF_AGENT_BIN, "status", "--config", config}));
   EXPECT_EQ(status.exit_code, 0) << status.all();
   EXPECT_NE(status.out.find("1 delivered"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("collector: 1 connection open"), std::string::npos) << "no '1 connections': " << status.out;
+  EXPECT_NE(status.out.find("buffer (memory): 0 events, 0 B"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("credentials: 1 login,"), std::string::npos) << status.out;
   daemon.signal(SIGTERM);  // runuser passes it on
   daemon.wait(10s);
   EXPECT_NE(read_file(dir.file("daemon.log")).find("every accepted event was delivered"), std::string::npos)
       << read_file(dir.file("daemon.log"));
+}
+
+// Only collector.url: the login and the WebSocket go to that server, not the
+// WebSocket to ws_url's default production host.
+TEST(Newcomer, ACollectorUrlAloneTakesTheWebSocketToTheSameServer) {
+  MockCollector mock({"--quiet"});
+  TempDir dir;
+  const std::string config = dir.write("config.yaml", "org_id: org_test\nproject_id: 1\nproject_key: test-project-key\n"
+                                                      "collector:\n  url: " + mock.url() + "\n  ca_file: " + cert_path("ca.pem") + "\n");
+  auto check = run_process({MF_AGENT_BIN, "check-config", "--config", config});
+  EXPECT_NE(check.out.find("websocket " + mock.ws_url()), std::string::npos) << check.out;
+  auto r = oneshot(config, R"({"username":"a"})", R"({"seq":1})");
+  EXPECT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_EQ(mock.counter("events_ok"), 1u);
 }
 
 TEST(Newcomer, CheckConfigRefusesWhatRunWouldRefuse) {
