@@ -15,6 +15,7 @@
 #include "agent/config/checker.hpp"
 #include "agent/config/config_keys.hpp"
 #include "agent/config/default_paths.hpp"
+#include "agent/config/env_expand.hpp"
 #include "agent/config/file_access.hpp"
 #include "agent/config/suggest.hpp"
 #include "agent/event/attributes.hpp"
@@ -186,8 +187,10 @@ class Loader final : public Checker {
       error_at(value.Mark(), "'" + name + "' must be a number, not a quoted string; remove the quotes");
       return;
     }
-    values_[name] = value.Scalar();
-    if (auto ok = key->apply(value.Scalar(), loaded_.config); !ok) error_at(value.Mark(), ok.error().message);
+    auto text = expand_env(value.Scalar(), env_);
+    if (!text) return error_at(value.Mark(), "'" + name + "': " + text.error().message);
+    values_[name] = *text;
+    if (auto ok = key->apply(*text, loaded_.config); !ok) error_at(value.Mark(), ok.error().message);
   }
 
   // name -> text, each entry checked where it stands.
@@ -210,9 +213,12 @@ class Loader final : public Checker {
                                       std::to_string(it->second.line + 1) + "); keep one");
         continue;
       }
-      if (auto ok = key.apply_entry(entry, kv.second.Scalar(), loaded_.config); !ok) {
-        error_at(kv.second.Mark(), ok.error().message);
+      auto text = expand_env(kv.second.Scalar(), env_);
+      if (!text) {
+        error_at(kv.second.Mark(), "'" + std::string(key.name) + "." + entry + "': " + text.error().message);
+        continue;
       }
+      if (auto ok = key.apply_entry(entry, *text, loaded_.config); !ok) error_at(kv.second.Mark(), ok.error().message);
     }
   }
 

@@ -150,6 +150,26 @@ TEST(Config, EmptyOrScalarFilesAreExplained) {
   EXPECT_NE(error_of("just text").find("holds a scalar"), std::string::npos);
 }
 
+// One file for a fleet: each device's values come from its environment.
+TEST(Config, EnvironmentVariablesInValues) {
+  const std::string yaml = "org_id: \"${ORG:-xyz}\"\nproject_id: ${PROJECT}\nproject_key: \"${KEY}\"\n"
+                           "actor:\n  username: gw\ncollector:\n  url: https://${HOST}:8443\n";
+  auto c = load(yaml, env_of({{"PROJECT", "77"}, {"KEY", "k-${not-expanded-again}"}, {"HOST", "collector.example"}}));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->config.org_id, "xyz") << "the default, when unset";
+  EXPECT_EQ(c->config.project_id, 77);
+  EXPECT_EQ(c->config.project_key.reveal(), "k-${not-expanded-again}") << "a value is expanded once";
+  EXPECT_EQ(c->config.collector.url.to_string(), "https://collector.example:8443/");
+  auto literal = load(std::string(kMinimal) + "actor:\n  username: gw\nbuffer:\n  dead_letter: /tmp/$${x}\n");
+  ASSERT_TRUE(literal) << literal.error().message;
+  EXPECT_EQ(literal->config.buffer.dead_letter, "/tmp/${x}");
+  EXPECT_NE(error_of(std::string(kMinimal) + "collector:\n  url: https://${NOPE}:8443\n")
+                .find("c.yaml:5:8: 'collector.url': the environment variable NOPE is not set (used as ${NOPE}); set it, or "
+                      "give a default: ${NOPE:-value}"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "collector:\n  url: https://${H:8443\n").find("has no closing }"), std::string::npos);
+}
+
 // A newcomer's own collector.url without ws_url: login and WebSocket go to the
 // same server, never the WebSocket to the production host.
 TEST(Config, ACollectorUrlWithoutWsUrlStreamsToTheSameServer) {
