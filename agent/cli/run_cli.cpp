@@ -1,5 +1,3 @@
-#include <openssl/crypto.h>
-
 #include <boost/version.hpp>
 
 #include <cstdio>
@@ -10,6 +8,7 @@
 #include "agent/common/log.hpp"
 #include "agent/config/config_loader.hpp"
 #include "agent/config/config_lookup.hpp"
+#include "agent/net/tls.hpp"
 #include "agent/net/ws_backend.hpp"
 
 namespace mf::cli {
@@ -35,7 +34,7 @@ Expected<Config> load_config_for(const Args& args) {
 // WebSocket backend and the libraries it runs with.
 std::string version_text() {
   return std::string("manufactory-agent ") + MF_VERSION + " (commit " + MF_COMMIT + ")\n" + "  WebSocket: " + net::ws_backend_name() +
-         "; " + OpenSSL_version(OPENSSL_VERSION) + "; Boost " + std::to_string(BOOST_VERSION / 100000) + "." +
+         "; " + net::tls_library_version() + "; Boost " + std::to_string(BOOST_VERSION / 100000) + "." +
          std::to_string(BOOST_VERSION / 100 % 1000) + "\n";
 }
 

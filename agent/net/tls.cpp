@@ -121,6 +121,8 @@ Status prepare_tls_session(SSL* ssl, const std::string& host) {
   return {};
 }
 
+std::string tls_library_version() { return OpenSSL_version(OPENSSL_VERSION); }
+
 std::string describe_verify_failure(SSL* ssl) {
   const long result = SSL_get_verify_result(ssl);
   if (result == X509_V_OK) return {};

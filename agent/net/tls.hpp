@@ -30,4 +30,7 @@ Status prepare_tls_session(SSL* ssl, const std::string& host);
 // certificate was not the problem.
 std::string describe_verify_failure(SSL* ssl);
 
+// "OpenSSL 3.0.19 27 Jan 2026": the library the TLS runs on, for --version.
+std::string tls_library_version();
+
 }  // namespace mf::net
