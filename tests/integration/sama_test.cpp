@@ -32,6 +32,13 @@ void expect_no_secret(const std::string& text) {
   EXPECT_EQ(text.find("s%3A"), std::string::npos) << "the refresh cookie leaked";
 }
 
+// What status says is wrong (a refused credential or target), or "".
+std::string problem_of(const DaemonProcess& daemon) {
+  const auto status = daemon.status();  // the string lives in the document
+  const char* problem = json::find_string(status, "credential_problem");
+  return problem != nullptr ? problem : "";
+}
+
 TEST(SamaOneShot, DeliversTheEventAsAMessage) {
   MockCollector mock(sama({}));
   TempDir dir;
@@ -136,10 +143,7 @@ TEST(SamaDaemon, AWrongConversationKeepsTheEventsBufferedUntilAReloadFixesIt) {
   DaemonProcess daemon(mock, "buffer:\n  dead_letter: " + out.file("dead.ndjson") + "\n", "", options);
   ASSERT_EQ(daemon.send(numbered_events(0, 5)).exit_code, 0);
   ASSERT_TRUE(eventually([&] { return u64(mock.stats(), "messages_rejected") >= 1; })) << daemon.log();
-  ASSERT_TRUE(eventually([&] {
-    const char* p = json::find_string(daemon.status(), "credential_problem");
-    return p != nullptr && std::string(p).find("Conversation not found. (404)") != std::string::npos;
-  })) << daemon.log();
+  ASSERT_TRUE(eventually([&] { return problem_of(daemon).find("Conversation not found. (404)") != std::string::npos; })) << daemon.log();
   const auto refused_once = u64(mock.stats(), "messages_rejected");
   std::this_thread::sleep_for(500ms);
   auto status = daemon.status();
@@ -155,17 +159,14 @@ TEST(SamaDaemon, AWrongConversationKeepsTheEventsBufferedUntilAReloadFixesIt) {
   daemon.process().signal(SIGHUP);
   ASSERT_TRUE(eventually([&] { return u64(daemon.status(), "events_acked") == 5; }, 10s)) << daemon.log();
   EXPECT_EQ(u64(mock.actor_stats(R"({"username":"default_actor"})"), "unique"), 5u);
-  EXPECT_EQ(json::find_string(daemon.status(), "credential_problem"), nullptr);
+  EXPECT_EQ(problem_of(daemon), "");
 }
 
 TEST(SamaDaemon, AConversationTheUserIsNotInIsAConfigurationErrorToo) {
   MockCollector mock(sama({"--not-member"}));
   DaemonProcess daemon(mock);
   ASSERT_EQ(daemon.send(numbered_events(0, 3)).exit_code, 0);
-  ASSERT_TRUE(eventually([&] {
-    const char* p = json::find_string(daemon.status(), "credential_problem");
-    return p != nullptr && std::string(p).find("Forbidden. (403)") != std::string::npos;
-  })) << daemon.log();
+  ASSERT_TRUE(eventually([&] { return problem_of(daemon).find("Forbidden. (403)") != std::string::npos; })) << daemon.log();
   EXPECT_EQ(u64(daemon.status(), "events_rejected"), 0u);
   EXPECT_EQ(u64(daemon.status(), "buffer_events"), 3u);
 }

@@ -109,6 +109,10 @@ class Core : public std::enable_shared_from_this<Core<Ws>> {
 
   void on_connected(beast::error_code ec) {
     if (finished_) return;
+    if (ec && !proxy_ && ec == boost::asio::error::connection_refused) {
+      return finish(make_error(ErrorKind::network, "cannot reach " + url_.host_for_header() +
+                                                       ": connection refused (is the server running there? check collector.ws_url)"));
+    }
     if (ec) return fail_stage(ec, "cannot connect to " + (proxy_ ? "the proxy " + proxy_->describe() : url_.host_for_header()));
     // Events are small and replies wait for them: no Nagle (measured with websocketpp: p99 21 ms).
     beast::error_code ignored;
