@@ -18,6 +18,16 @@ inline ProcessResult run_agent(std::vector<std::string> args, ProcessOptions opt
   return run_process(args, options);
 }
 
+// A config's text with the first line that starts with `start` replaced by
+// `line` (unchanged when there is none: the test then fails on what it checks).
+inline std::string with_line(std::string yaml, const std::string& start, const std::string& line) {
+  std::size_t at = yaml.rfind(start, 0) == 0 ? 0 : yaml.find("\n" + start);
+  if (at == std::string::npos) return yaml;
+  if (at != 0) ++at;
+  const auto end = yaml.find('\n', at);
+  return yaml.replace(at, end == std::string::npos ? std::string::npos : end - at, line);
+}
+
 inline ProcessResult oneshot(const std::string& config, const std::string& actor_json, const std::string& event_json,
                              ProcessOptions options = {}) {
   return run_agent({"--config", config, "--actor=" + b64(actor_json), "--event=" + b64(event_json)}, std::move(options));

@@ -67,11 +67,8 @@ TEST(OneShot, ABadRequestExitsThreeWithTheServersMessage) {
 TEST(OneShot, ACollectorUrlWithoutAuthExitsTwoAndNamesTheKey) {
   MockCollector collector;
   TempDir dir;
-  std::string yaml = read_file(collector.write_agent_config(dir));
-  const auto at = yaml.find("  url: https://");
-  ASSERT_NE(at, std::string::npos) << yaml;
-  const auto eol = yaml.find('\n', at);
-  yaml.insert(eol, "/not-the-collector");
+  const std::string yaml =
+      with_line(read_file(collector.write_agent_config(dir)), "  url: ", "  url: " + collector.url() + "/not-the-collector");
   auto r = oneshot(dir.write("config.yaml", yaml), kActor, R"({"a":1})");
   EXPECT_EQ(r.exit_code, 2) << r.all();
   EXPECT_NE(r.err.find("has no Manufactory /auth (HTTP 404); check collector.url"), std::string::npos) << r.err;

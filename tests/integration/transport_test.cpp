@@ -54,10 +54,8 @@ TEST(Tls, AnExpiredCertificateNamesItsDateAndTheDevicesClock) {
 TEST(Tls, HttpToATlsPortSaysToWriteHttps) {
   MockCollector collector;
   TempDir dir;
-  std::string yaml = read_file(collector.write_agent_config(dir));
-  const auto at = yaml.find("  url: https://");
-  ASSERT_NE(at, std::string::npos) << yaml;
-  yaml.replace(at, 15, "  url: http://");
+  const std::string yaml = with_line(read_file(collector.write_agent_config(dir)), "  url: ",
+                                    "  url: http://localhost:" + std::to_string(collector.port()));
   auto r = oneshot(dir.write("config.yaml", yaml), kActor, R"({"a":1})");
   EXPECT_EQ(r.exit_code, 1) << r.all();
   EXPECT_NE(r.err.find("is it a TLS port? then write https://"), std::string::npos) << r.err;
@@ -66,10 +64,8 @@ TEST(Tls, HttpToATlsPortSaysToWriteHttps) {
 TEST(Tls, AWebSocketToAClosedPortSaysConnectionRefused) {
   MockCollector collector;
   TempDir dir;
-  std::string yaml = read_file(collector.write_agent_config(dir));
-  const auto at = yaml.find("ws_url: wss://localhost:");
-  ASSERT_NE(at, std::string::npos) << yaml;
-  yaml.replace(at, yaml.find('\n', at) - at, "ws_url: wss://localhost:" + std::to_string(free_loopback_port()) + "/ws");
+  const std::string yaml = with_line(read_file(collector.write_agent_config(dir)), "  ws_url: ",
+                                    "  ws_url: wss://localhost:" + std::to_string(free_loopback_port()) + "/ws");
   auto r = oneshot(dir.write("config.yaml", yaml), kActor, R"({"a":1})");
   EXPECT_EQ(r.exit_code, 1) << r.all();
   EXPECT_NE(r.err.find("refused"), std::string::npos) << r.err;
