@@ -12,6 +12,7 @@ struct Counters {
   std::uint64_t events_rejected = 0;  // answered with a status other than ok
   std::uint64_t attributes_left_out = 0;  // by the platform's policy (mobiusflow.unmapped: ignore)
   std::uint64_t events_poisoned = 0;  // given up after uplink.max_attempts sends that each lost the connection
+  std::uint64_t dead_letters = 0;     // records written to buffer.dead_letter
   std::uint64_t reconnects = 0;
   std::uint64_t reauths = 0;          // credentials obtained after the first: renewals and re-logins
   std::uint64_t logins = 0;           // full logins (project key, password, activation) that succeeded

@@ -70,6 +70,7 @@ struct Config {
     std::uint64_t max_bytes = 0;
     OverflowPolicy overflow = OverflowPolicy::drop_oldest;
     std::string dead_letter;  // NDJSON file for events the collector rejected; empty: none
+    std::uint64_t dead_letter_max_bytes = 16ULL << 20;  // rotated once past this
     std::string path;         // directory of the disk buffer; empty: events are kept in memory
     BufferSync sync = BufferSync::batch;
     Duration sync_interval{};

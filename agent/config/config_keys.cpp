@@ -131,8 +131,11 @@ const std::vector<KeyDecl> kSharedKeys = {
        return {};
      }},
     {"buffer.dead_letter", KeyType::path, "",
-     "Append events the collector rejected to this NDJSON file (with the reason); empty: only count and log them.",
+     "Append events the platform rejected to this NDJSON file (with the reason and the time); empty: only count and log them.",
      [](std::string_view t, Config& c) { return set_path(t, c.buffer.dead_letter); }},
+    {"buffer.dead_letter_max_bytes", KeyType::size, "16MiB",
+     "When the dead-letter file would grow past this, it is moved to <file>.1 (replacing the older one) and begun anew.",
+     [](std::string_view t, Config& c) { return set_size(t, c.buffer.dead_letter_max_bytes); }},
     {"buffer.path", KeyType::path, "",
      "Directory of the disk buffer: events survive restarts and crashes. Empty: events are kept in memory only.",
      [](std::string_view t, Config& c) { return set_path(t, c.buffer.path); }},

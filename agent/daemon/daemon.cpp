@@ -108,10 +108,10 @@ class Daemon final : public ingest::ActorDirectory {
         platform_(platforms::make_platform(config_, {scheduler_, clock_, http_, counters_, random_})),
         transport_(net::make_ws_transport(io_, tls, config::ws_options(config_, true))),
         buffer_(std::move(buffer)),
-        dead_letter_(config_.buffer.dead_letter),
+        dead_letter_(config_.buffer.dead_letter, config_.buffer.dead_letter_max_bytes, clock_),
         uplink_({scheduler_, random_, *buffer_, counters_, tallies_,
                  [this](const std::string& actor, const std::string& event, const std::string& reason) {
-                   dead_letter_.append(actor, event, reason);
+                   if (dead_letter_.append(actor, event, reason)) ++counters_.dead_letters;
                  },
                  transport_.get()},
                 uplink_settings(config_), *platform_),
@@ -318,7 +318,7 @@ class Daemon final : public ingest::ActorDirectory {
     buffer_->set_limits(buffer_limits(next));
     ingest_.set_limits(ingest_limits(next));
     ingest_server_.set_limits(next.ingest.max_event_bytes, next.ingest.idle_timeout);
-    dead_letter_.set_path(next.buffer.dead_letter);
+    dead_letter_.set_path(next.buffer.dead_letter, next.buffer.dead_letter_max_bytes);
     std::vector<std::string> restart = platform_->reload(next);
     const auto shared = shared_keys_needing_restart(next);
     restart.insert(restart.end(), shared.begin(), shared.end());

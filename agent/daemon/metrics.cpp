@@ -70,6 +70,7 @@ void events(Exposition& e, const StatusSnapshot& s) {
             c.events_refused);
   e.counter("events_dropped_total", "Buffered events evicted by buffer.overflow: drop_oldest.", c.events_dropped);
   e.counter("events_poisoned_total", "Events given up after uplink.max_attempts lost connections.", c.events_poisoned);
+  e.counter("dead_letters_total", "Records written to the dead-letter file (buffer.dead_letter).", c.dead_letters);
   e.counter("attributes_left_out_total", "Attributes left out by the platform's policy (mobiusflow.unmapped: ignore).",
             c.attributes_left_out);
   e.gauge("events_in_flight", "Events sent and not yet confirmed.", static_cast<double>(s.buffer.leased));

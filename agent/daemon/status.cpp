@@ -57,6 +57,7 @@ std::string status_json(const StatusSnapshot& s) {
   counter(w, "events_refused", s.counters.events_refused);
   counter(w, "events_rejected", s.counters.events_rejected);
   counter(w, "events_poisoned", s.counters.events_poisoned);
+  counter(w, "dead_letters", s.counters.dead_letters);
   counter(w, "attributes_left_out", s.counters.attributes_left_out);
   counter(w, "events_in_flight", s.buffer.leased);
   counter(w, "buffer_events", s.buffer.events);

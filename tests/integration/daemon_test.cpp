@@ -334,10 +334,35 @@ TEST(Daemon, RejectedEventsGoToTheDeadLetterFile) {
   DaemonProcess daemon(collector, "buffer:\n  dead_letter: " + out.file("dead.ndjson") + "\n");
   ASSERT_EQ(daemon.send("{\"seq\":1,\"temp\":20}\n{\"seq\":2,\"temp\":\"hot\"}\n{\"seq\":3,\"temp\":22}\n").exit_code, 0);
   ASSERT_TRUE(eventually([&] { return u64(daemon.status(), "events_rejected") == 1 && collector.counter("events_ok") == 2; }));
-  EXPECT_EQ(read_file(out.file("dead.ndjson")),
-            R"({"actor":{"username":"default_actor"},"attributes":{"seq":2,"temp":"hot"},"reason":"attribute 'temp' must be INTEGER"})"
-            "\n");
+  const std::string dead = read_file(out.file("dead.ndjson"));
+  EXPECT_EQ(dead.rfind(R"({"actor":{"username":"default_actor"},"attributes":{"seq":2,"temp":"hot"},"reason":"attribute 'temp' must be INTEGER","at":"20)",
+                       0),
+            0u)
+      << dead;
+  EXPECT_TRUE(std::regex_search(dead, std::regex(R"("at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"\}\n$)"))) << dead;
   EXPECT_NE(daemon.log().find("rejected an event: attribute 'temp' must be INTEGER"), std::string::npos);
+  EXPECT_EQ(u64(daemon.status(), "dead_letters"), 1u);
+}
+
+// The dead-letter file is bounded: past buffer.dead_letter_max_bytes it moves
+// to <file>.1 once, and the newest records are in the file.
+TEST(Daemon, TheDeadLetterFileIsRotatedOnceAtItsBound) {
+  TempDir schemas;
+  const auto schema_file = schemas.write("s.json", R"({"events":{"seq":"INTEGER","temp":"INTEGER"}})");
+  MockCollector collector({"--schemas", schema_file, "--quiet"});
+  TempDir out;
+  DaemonProcess daemon(collector, "buffer:\n  dead_letter: " + out.file("dead.ndjson") + "\n  dead_letter_max_bytes: 1KiB\n");
+  std::string lines;
+  for (int i = 0; i < 40; ++i) lines += "{\"seq\":" + std::to_string(i) + ",\"temp\":\"hot\"}\n";
+  ASSERT_EQ(daemon.send(lines).exit_code, 0);
+  ASSERT_TRUE(eventually([&] { return u64(daemon.status(), "events_rejected") == 40; })) << daemon.log();
+  const std::string now = read_file(out.file("dead.ndjson"));
+  const std::string older = read_file(out.file("dead.ndjson.1"));
+  EXPECT_LE(now.size(), 1024u);
+  EXPECT_LE(older.size(), 1024u);
+  EXPECT_GT(older.size(), 0u) << "rotated once";
+  EXPECT_NE(now.find(R"("seq":39)"), std::string::npos) << "the newest are kept";
+  EXPECT_EQ(u64(daemon.status(), "dead_letters"), 40u);
 }
 
 TEST(Daemon, SendWithoutADaemonExitsOne) {

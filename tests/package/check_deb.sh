@@ -40,6 +40,15 @@ expected_arch=$(grep -s '^CPACK_DEBIAN_PACKAGE_ARCHITECTURE:' CMakeCache.txt | c
 [ -n "$expected_arch" ] || expected_arch=$(dpkg --print-architecture)
 dpkg-deb -f "$deb" Architecture | grep -qx "$expected_arch" || fail "Architecture is not $expected_arch"
 
+# Hardened as dpkg-buildflags would: bound at start (bindnow), fortified libc calls.
+dpkg-deb -x "$deb" "$work/hardening"
+binary=$work/hardening/usr/bin/manufactory-agent
+if command -v readelf > /dev/null; then
+  readelf -d "$binary" | grep -q 'BIND_NOW\|FLAGS.*NOW' || fail "the binary is not linked with -z now (bindnow)"
+  readelf -l "$binary" | grep -q GNU_RELRO || fail "the binary has no RELRO segment"
+  readelf --dyn-syms -W "$binary" | grep -q '__[a-z_]*_chk' || fail "the binary has no fortified libc call (_FORTIFY_SOURCE)"
+fi
+
 # The shipped config stays down until filled in: it must not validate as is.
 dpkg-deb -x "$deb" "$work/root"
 if $run ./manufactory-agent check-config --config "$work/root/etc/manufactory-agent/config.yaml" > /dev/null 2>&1; then
