@@ -44,9 +44,11 @@ dpkg-deb -f "$deb" Architecture | grep -qx "$expected_arch" || fail "Architectur
 dpkg-deb -x "$deb" "$work/hardening"
 binary=$work/hardening/usr/bin/manufactory-agent
 if command -v readelf > /dev/null; then
-  readelf -d "$binary" | grep -q 'BIND_NOW\|FLAGS.*NOW' || fail "the binary is not linked with -z now (bindnow)"
-  readelf -l "$binary" | grep -q GNU_RELRO || fail "the binary has no RELRO segment"
-  readelf --dyn-syms -W "$binary" | grep -q '__[a-z_]*_chk' || fail "the binary has no fortified libc call (_FORTIFY_SOURCE)"
+  # Read whole first: grep -q would close the pipe early, and pipefail count readelf's SIGPIPE.
+  dynamic=$(readelf -d "$binary") segments=$(readelf -l "$binary") symbols=$(readelf --dyn-syms -W "$binary")
+  grep -q 'BIND_NOW\|FLAGS.*NOW' <<< "$dynamic" || fail "the binary is not linked with -z now (bindnow)"
+  grep -q GNU_RELRO <<< "$segments" || fail "the binary has no RELRO segment"
+  grep -q '__[a-z_]*_chk' <<< "$symbols" || fail "the binary has no fortified libc call (_FORTIFY_SOURCE)"
 fi
 
 # The shipped config stays down until filled in: it must not validate as is.
