@@ -36,6 +36,10 @@ grep -q "adduser --system" "$work/control/postinst" || fail "postinst does not c
 grep -q "chmod 0640" "$work/control/postinst" || fail "postinst does not protect the config"
 grep -q "check-config" "$work/control/postinst" || fail "postinst may start an unconfigured agent"
 grep -q "^Depends:.*adduser" <(dpkg-deb -f "$deb") || fail "no dependency on adduser"
+description=$(dpkg-deb -f "$deb" Description)
+for platform in Manufactory SAMA "Open IoT Service Platform" MobiusFlow; do
+  grep -q "$platform" <<< "$description" || fail "the package description does not name $platform"
+done
 expected_arch=$(grep -s '^CPACK_DEBIAN_PACKAGE_ARCHITECTURE:' CMakeCache.txt | cut -d= -f2 || true)
 [ -n "$expected_arch" ] || expected_arch=$(dpkg --print-architecture)
 dpkg-deb -f "$deb" Architecture | grep -qx "$expected_arch" || fail "Architecture is not $expected_arch"
