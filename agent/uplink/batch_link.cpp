@@ -66,9 +66,7 @@ void BatchLink::close() {
   keeper_.stop();
   wait_timer_->cancel();
   pace_timer_->cancel();
-  refusal_timer_->cancel();
-  refused_keys_.clear();
-  refusal_.clear();
+  forget_refusals();
   finish_close_if_done();
 }
 
@@ -105,10 +103,14 @@ void BatchLink::hold_refused(const Batch& batch, const std::string& why) {
   refusal_timer_->start(settings_.credential.refused_retry, [this] { release_refused(); });
 }
 
-void BatchLink::release_refused() {
+void BatchLink::forget_refusals() {
   refusal_timer_->cancel();
   refused_keys_.clear();
   refusal_.clear();
+}
+
+void BatchLink::release_refused() {
+  forget_refusals();
   pump();
 }
 
@@ -239,21 +241,18 @@ void BatchLink::on_result(const Batch& batch, BatchResult result) {
     return finish_close_if_done();
   }
   if (result.target_refused) {
-    window_.unsend(seqs);
     // Which events' target is refused: a batch of several is sent again in
     // halves, like one refused whole, until the refused ones are alone.
-    if (seqs.size() > 1) max_events_ = std::max<std::size_t>(1, seqs.size() / 2);
-    else if (!closing_) hold_refused(batch, result.error.message);
+    if (seqs.size() > 1) return send_again_in_halves(seqs);
+    window_.unsend(seqs);
+    if (!closing_) hold_refused(batch, result.error.message);
     pump();
     return finish_close_if_done();
   }
   if (result.refused_whole && seqs.size() > 1) {
-    window_.unsend(seqs);
-    max_events_ = std::max<std::size_t>(1, seqs.size() / 2);
     log::info("{}: a batch of {} events was refused as a whole ({}); sending it again in halves to find the one at fault",
               owner_, seqs.size(), result.all.reason);
-    pump();
-    return finish_close_if_done();
+    return send_again_in_halves(seqs);
   }
   if (result.refused_whole) result.all.kind = EventOutcome::Kind::rejected;
   bool retried = false;
@@ -277,6 +276,14 @@ void BatchLink::on_result(const Batch& batch, BatchResult result) {
     requests_allowed_ = std::min(std::max<std::size_t>(1, limits_.max_batches_in_flight), requests_allowed_ + 1);
     if (result.pause && !closing_) wait(*result.pause, true);  // the batch went, but the allowance is spent
   }
+  pump();
+  finish_close_if_done();
+}
+
+// The batch goes again, split, so that what spoiled it ends up alone.
+void BatchLink::send_again_in_halves(const std::vector<std::uint64_t>& seqs) {
+  window_.unsend(seqs);
+  max_events_ = std::max<std::size_t>(1, seqs.size() / 2);
   pump();
   finish_close_if_done();
 }

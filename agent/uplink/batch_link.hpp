@@ -69,7 +69,9 @@ class BatchLink final : public Link, auth::CredentialListener {
   void on_result(const Batch& batch, BatchResult result);
   void apply(std::uint64_t seq, const EventOutcome& outcome, bool& retried);
   void wait(Duration delay, bool pause);
+  void send_again_in_halves(const std::vector<std::uint64_t>& seqs);
   void hold_refused(const Batch& batch, const std::string& why);
+  void forget_refusals();
   void release_refused();
   void finish_close_if_done();
 
