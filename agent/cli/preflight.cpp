@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/config/file_access.hpp"
 #include "agent/net/tls.hpp"
 
 namespace mf::cli {
@@ -13,21 +14,13 @@ std::string parent_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-// The path itself when it exists, else its nearest existing ancestor: the
-// directory this user must be able to write into.
-std::string existing_ancestor(std::string path) {
-  struct stat st {};
-  while (path.size() > 1 && ::stat(path.c_str(), &st) != 0) path = parent_of(path);
-  return path;
-}
-
 Status writable_directory(const std::string& key, const std::string& dir, const std::string& fix) {
-  const std::string at = existing_ancestor(dir);
+  if (config::writable_or_creatable(dir)) return {};
+  const std::string at = config::existing_ancestor(dir);
   struct stat st {};
   if (::stat(at.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return fail(ErrorKind::config, key + " " + dir + ": " + at + " is not a directory; " + fix);
   }
-  if (::access(at.c_str(), W_OK | X_OK) == 0) return {};
   const std::string what = at == dir ? dir + " is not writable" : dir + " cannot be created (" + at + " is not writable)";
   return fail(ErrorKind::config, key + ": " + what + " by this user (uid " + std::to_string(::getuid()) + "); " + fix);
 }

@@ -1,7 +1,8 @@
 #include "agent/config/default_paths.hpp"
 
 #include <sys/stat.h>
-#include <unistd.h>
+
+#include "agent/config/file_access.hpp"
 
 namespace mf::config {
 namespace {
@@ -11,19 +12,6 @@ constexpr const char* kName = "/manufactory-agent";
 bool exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
-}
-
-bool is_directory(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-std::string parent_of(const std::string& path) { return path.substr(0, path.rfind('/')); }
-
-// Ours to write in, or ours to make.
-bool writable_or_creatable(const std::string& dir) {
-  if (is_directory(dir)) return ::access(dir.c_str(), W_OK | X_OK) == 0;
-  return !exists(dir) && ::access(parent_of(dir).c_str(), W_OK | X_OK) == 0;
 }
 
 std::string absolute_env(const EnvLookup& env, const char* name) {

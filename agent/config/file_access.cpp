@@ -61,4 +61,19 @@ std::string secret_file_exposure(const std::string& path, std::string_view what,
   return {};
 }
 
+std::string existing_ancestor(std::string path) {
+  struct stat st {};
+  while (path.size() > 1 && ::stat(path.c_str(), &st) != 0) {
+    const auto slash = path.rfind('/');
+    path = slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+  }
+  return path;
+}
+
+bool writable_or_creatable(const std::string& dir) {
+  const std::string at = existing_ancestor(dir);
+  struct stat st {};
+  return ::stat(at.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && ::access(at.c_str(), W_OK | X_OK) == 0;
+}
+
 }  // namespace mf::config
