@@ -63,6 +63,16 @@ class Platform : public uplink::LinkFactory {
                                           const uplink::LinkSettings& settings, uplink::LinkListener& listener) override;
 };
 
+// A reload's rotated login, for a section with a user and a password (and its
+// file, and where it came from): the next login uses them.
+template <class Settings>
+void take_login(Settings& to, const Settings& from) {
+  to.username = from.username;
+  to.password = from.password;
+  to.password_file = from.password_file;
+  to.password_source = from.password_source;
+}
+
 // The platform the configuration names.
 std::unique_ptr<Platform> make_platform(const Config& config, PlatformDeps deps);
 

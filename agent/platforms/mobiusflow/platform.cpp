@@ -65,10 +65,7 @@ class MobiusPlatform final : public platforms::Platform {
     if (n.resources != settings_.resources) restart.push_back("mobiusflow.resources");
     if (n.unmapped != settings_.unmapped) restart.push_back("mobiusflow.unmapped");
     if (next.collector.url.to_string() != url_.to_string()) restart.push_back("collector.url");
-    settings_.username = n.username;
-    settings_.password = n.password;
-    settings_.password_file = n.password_file;
-    settings_.password_source = n.password_source;
+    platforms::take_login(settings_, n);
     settings_.priority = n.priority;
     return restart;
   }

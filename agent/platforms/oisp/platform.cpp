@@ -70,10 +70,7 @@ class OispPlatform final : public platforms::Platform {
     if (n.default_component_type != settings_.default_component_type) restart.push_back("oisp.default_component_type");
     if (n.max_requests_per_hour != settings_.max_requests_per_hour) restart.push_back("oisp.max_requests_per_hour");
     if (next.collector.url.to_string() != url_.to_string()) restart.push_back("collector.url");
-    settings_.username = n.username;
-    settings_.password = n.password;
-    settings_.password_file = n.password_file;
-    settings_.password_source = n.password_source;
+    platforms::take_login(settings_, n);
     settings_.activation_code = n.activation_code;
     return restart;
   }
