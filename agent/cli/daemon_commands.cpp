@@ -17,7 +17,6 @@
 namespace mf::cli {
 namespace {
 
-
 int report(const Error& error) {
   print_error(error);
   return exit_code_for(error.kind);

@@ -7,8 +7,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <map>
 #include <optional>
 #include <vector>
@@ -16,11 +19,6 @@
 #include "agent/common/units.hpp"
 #include "agent/net/proxy_tunnel.hpp"
 #include "agent/net/status_line.hpp"
-
-#include <sys/socket.h>
-
-#include <cerrno>
-#include <limits>
 
 namespace mf::net {
 namespace {
