@@ -15,7 +15,7 @@
 #include "agent/event/envelope.hpp"
 #include "agent/ingest/ingest.hpp"
 #include "agent/net/ws_backend.hpp"
-#include "agent/platforms/platform.hpp"
+#include "agent/platforms/registry.hpp"
 #include "agent/uplink/batch_endpoint.hpp"
 #include "agent/uplink/connection.hpp"
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "agent/config/file_access.hpp"
+#include "agent/config/platform_decl.hpp"
 #include "agent/net/tls.hpp"
 
 namespace mf::cli {
@@ -25,7 +26,7 @@ Status writable_directory(const std::string& key, const std::string& dir, const 
   return fail(ErrorKind::config, key + ": " + what + " by this user (uid " + std::to_string(::getuid()) + "); " + fix);
 }
 
-bool writes_state(const Config& c) { return c.platform == Platform::oisp || (c.platform == Platform::manufactory && c.schema.pulled()); }
+bool writes_state(const Config& c) { return c.platform->writes_state(c); }
 
 }  // namespace
 

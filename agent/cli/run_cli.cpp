@@ -8,6 +8,7 @@
 #include "agent/common/log.hpp"
 #include "agent/config/config_loader.hpp"
 #include "agent/config/config_lookup.hpp"
+#include "agent/platforms/registry.hpp"
 #include "agent/net/tls.hpp"
 #include "agent/net/ws_backend.hpp"
 
@@ -22,7 +23,7 @@ Expected<Config> load_config_for(const Args& args) {
   config::LookupInputs lookup{args.config_path, config::process_environment(), config::executable_directory()};
   auto path = config::find_config_file(lookup);
   if (!path) return fail(path.error());
-  auto loaded = config::load_file(*path, lookup.env);
+  auto loaded = config::load_file(*path, lookup.env, platforms::config_decls());
   if (!loaded) return fail(loaded.error());
   const log::Level level = args.log_level.value_or(loaded->config.log.level);
   log::setup(log::options_from_environment(level));

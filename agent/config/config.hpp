@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/common/log.hpp"
@@ -13,35 +14,23 @@
 #include "agent/net/listen_address.hpp"
 #include "agent/net/proxy.hpp"
 #include "agent/net/url.hpp"
-#include "agent/platforms/manufactory/schema/settings.hpp"
-#include "agent/platforms/mobiusflow/settings.hpp"
-#include "agent/platforms/oisp/settings.hpp"
-#include "agent/platforms/sama/settings.hpp"
+#include "agent/config/platform_settings.hpp"
 
 namespace mf {
+namespace config {
+struct PlatformDecl;
+}
 
 enum class BufferSync { batch, always, none };
 enum class OverflowPolicy { drop_oldest, reject_new };
-enum class Platform { manufactory, sama, oisp, mobiusflow };
 
 struct Config {
   std::string source_path;  // the file it was read from
 
-  Platform platform = Platform::manufactory;
+  const config::PlatformDecl* platform = nullptr;  // set by the loader
+  // The platform's own keys, typed in its folder: config.section<its Settings>().
+  config::PlatformSettingsSlot platform_settings;
   std::string state_directory;  // what must survive a restart (OISP's device token)
-
-  // platform: manufactory (the keys of the vendor's config.yaml)
-  std::string org_id;
-  std::int64_t project_id = 0;
-  Secret project_key;
-  std::string project_key_file;   // as configured, empty when not used
-  std::string project_key_source; // "config file", "project_key_file <path>", "MANUFACTORY_PROJECT_KEY"
-  manufactory::SchemaSettings schema;
-
-  // The other platforms' sections.
-  sama::Settings sama;
-  oisp::Settings oisp;
-  mobiusflow::Settings mobiusflow;
 
   std::string actor_json;  // the default actor as compact JSON; empty when not configured
 
@@ -61,7 +50,6 @@ struct Config {
   } collector;
 
   struct Session {
-    Duration ttl{};
     Duration reauth_before{};
   } session;
 
@@ -111,9 +99,18 @@ struct Config {
   struct Log {
     log::Level level = log::Level::info;
   } log;
+
+  std::string_view platform_name() const;
+  template <class T>
+  T& section() {
+    return platform_settings.as<T>();
+  }
+  template <class T>
+  const T& section() const {
+    return platform_settings.as<T>();
+  }
 };
 
 const char* to_string(OverflowPolicy policy);
-const char* to_string(Platform platform);
 
 }  // namespace mf

@@ -3,10 +3,7 @@
 #include <charconv>
 
 #include "agent/common/units.hpp"
-#include "agent/platforms/manufactory/keys.hpp"
-#include "agent/platforms/mobiusflow/keys.hpp"
-#include "agent/platforms/oisp/keys.hpp"
-#include "agent/platforms/sama/keys.hpp"
+#include "agent/config/platform_decl.hpp"
 
 namespace mf::config {
 
@@ -63,16 +60,10 @@ Status set_path(std::string_view text, std::string& field) {
 namespace {
 
 const std::vector<KeyDecl> kSharedKeys = {
+    // The loader reads this key first and checks it against the platforms it was given.
     {"platform", KeyType::choice, "manufactory",
-     "Which platform the agent speaks: manufactory, sama, oisp or mobiusflow. Each has its own keys.",
-     [](std::string_view t, Config& c) -> Status {
-       const PlatformDecl* p = find_platform(t);
-       if (p == nullptr) {
-         return fail(ErrorKind::config, "platform must be manufactory, sama, oisp or mobiusflow, not '" + std::string(t) + "'");
-       }
-       c.platform = p->kind;
-       return {};
-     }},
+     "Which platform the agent speaks: a name of the platform column; each platform has its own keys.",
+     [](std::string_view, Config&) -> Status { return {}; }},
     {"state_directory", KeyType::path, "/var/lib/manufactory-agent",
      "What must survive a restart (OISP's device token), mode 0700. Under systemd: $STATE_DIRECTORY.",
      [](std::string_view t, Config& c) { return set_path(t, c.state_directory); }},
@@ -225,53 +216,40 @@ const std::vector<KeyDecl> kSharedKeys = {
      }},
 };
 
-const std::vector<PlatformDecl> kPlatforms = {
-    {"manufactory", Platform::manufactory, "the Manufactory collector: project key, POST /auth, a paired WebSocket per actor",
-     &manufactory::check_config},
-    {"sama", Platform::sama, "SAMA chat server: login and refresh cookie, one WebSocket, events as messages",
-     &sama::check_config},
-    {"oisp", Platform::oisp, "Open IoT Service Platform: device onboarding, batched REST data", &oisp::check_config},
-    {"mobiusflow", Platform::mobiusflow, "MobiusFlow Engine API v1: token and refresh, writes into points",
-     &mobiusflow::check_config},
-};
-
-std::vector<KeyDecl> all_keys() {
-  std::vector<KeyDecl> keys = kSharedKeys;
-  for (const auto* section : {&manufactory::config_keys(), &sama::config_keys(), &oisp::config_keys(),
-                              &mobiusflow::config_keys()}) {
-    keys.insert(keys.end(), section->begin(), section->end());
-  }
-  return keys;
+bool in_section(std::string_view key, std::string_view section) {
+  return key.size() > section.size() && key.substr(0, section.size()) == section && key[section.size()] == '.';
 }
 
 }  // namespace
 
-const std::vector<KeyDecl>& declared_keys() {
-  static const std::vector<KeyDecl> keys = all_keys();
-  return keys;
+KeyTable::KeyTable(std::vector<const PlatformDecl*> platforms) : platforms_(std::move(platforms)), keys_(kSharedKeys) {
+  for (const PlatformDecl* p : platforms_) {
+    for (KeyDecl key : p->keys()) {
+      key.platform = p->name;
+      keys_.push_back(key);
+    }
+  }
 }
 
-const KeyDecl* find_key(std::string_view name) {
-  for (const auto& key : declared_keys()) {
+const KeyDecl* KeyTable::find_key(std::string_view name) const {
+  for (const auto& key : keys_) {
     if (key.name == name) return &key;
   }
   return nullptr;
 }
 
-bool is_section(std::string_view name) {
-  for (const auto& key : declared_keys()) {
-    if (key.name.size() > name.size() && key.name.substr(0, name.size()) == name && key.name[name.size()] == '.') return true;
+bool KeyTable::is_section(std::string_view name) const {
+  for (const auto& key : keys_) {
+    if (in_section(key.name, name)) return true;
   }
   return false;
 }
 
-std::string_view section_platform(std::string_view section) {
+std::string_view KeyTable::section_platform(std::string_view section) const {
   std::string_view owner;
   bool first = true;
-  for (const auto& key : declared_keys()) {
-    if (!(key.name.size() > section.size() && key.name.substr(0, section.size()) == section && key.name[section.size()] == '.')) {
-      continue;
-    }
+  for (const auto& key : keys_) {
+    if (!in_section(key.name, section)) continue;
     if (first) owner = key.platform;
     else if (owner != key.platform) return {};
     first = false;
@@ -279,20 +257,20 @@ std::string_view section_platform(std::string_view section) {
   return owner;
 }
 
-const std::vector<PlatformDecl>& declared_platforms() { return kPlatforms; }
-
-const PlatformDecl* find_platform(std::string_view name) {
-  for (const auto& p : kPlatforms) {
-    if (p.name == name) return &p;
+const PlatformDecl* KeyTable::find_platform(std::string_view name) const {
+  for (const PlatformDecl* p : platforms_) {
+    if (p->name == name) return p;
   }
   return nullptr;
 }
 
-const PlatformDecl& platform_decl(Platform kind) {
-  for (const auto& p : kPlatforms) {
-    if (p.kind == kind) return p;
+std::string KeyTable::platform_names() const {
+  std::string out;
+  for (std::size_t i = 0; i < platforms_.size(); ++i) {
+    if (i > 0) out += i + 1 == platforms_.size() ? " or " : ", ";
+    out += platforms_[i]->name;
   }
-  return kPlatforms.front();
+  return out;
 }
 
 const char* type_name(KeyType type) {
@@ -319,6 +297,6 @@ const char* to_string(OverflowPolicy policy) {
   return policy == OverflowPolicy::drop_oldest ? "drop_oldest" : "reject_new";
 }
 
-const char* to_string(Platform platform) { return config::platform_decl(platform).name.data(); }
+std::string_view Config::platform_name() const { return platform == nullptr ? std::string_view() : platform->name; }
 
 }  // namespace mf

@@ -3,7 +3,9 @@
 // the platform it belongs to and how its text becomes a typed field. The
 // loader validates from this table and `check-config --keys` documents from
 // it. Each platform declares its own section in its folder
-// (agent/platforms/<name>/keys.cpp); this file holds the shared keys.
+// (agent/platforms/<name>/keys.cpp); this file holds the shared keys and the
+// table that joins them.
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,31 +22,36 @@ struct KeyDecl {
   std::string_view default_text;  // parsed like user text; empty: no default
   std::string_view doc;
   Status (*apply)(std::string_view text, Config& config);
-  std::string_view platform = {};  // empty: every platform; else the only one that takes it
+  std::string_view platform = {};  // empty: every platform; else the only one that takes it (set by KeyTable)
   // KeyType::string_map: one entry (attribute -> value), checked where it stands.
   Status (*apply_entry)(std::string_view name, std::string_view value, Config& config) = nullptr;
 };
 
-class Checker;
+struct PlatformDecl;
 
-// A platform as the configuration knows it: its name, keys and cross-key rules.
-struct PlatformDecl {
-  std::string_view name;
-  Platform kind;
-  std::string_view doc;
-  void (*check)(Checker& checker);  // required keys, secrets, rules between keys
+// The keys every platform shares, then each platform's own, marked with its
+// name: what the loader validates against and `check-config --keys` lists.
+class KeyTable {
+ public:
+  explicit KeyTable(std::vector<const PlatformDecl*> platforms);
+
+  const std::vector<KeyDecl>& keys() const { return keys_; }
+  const KeyDecl* find_key(std::string_view name) const;
+  bool is_section(std::string_view name) const;
+  // The platform the keys of this section belong to; empty when shared.
+  std::string_view section_platform(std::string_view section) const;
+
+  const std::vector<const PlatformDecl*>& platforms() const { return platforms_; }
+  const PlatformDecl* find_platform(std::string_view name) const;
+  // "a, b or c", for messages.
+  std::string platform_names() const;
+
+ private:
+  std::vector<const PlatformDecl*> platforms_;
+  std::vector<KeyDecl> keys_;
 };
 
-const std::vector<KeyDecl>& declared_keys();
-const KeyDecl* find_key(std::string_view name);
-bool is_section(std::string_view name);
-// The platform the keys of this section belong to; empty when shared.
-std::string_view section_platform(std::string_view section);
 const char* type_name(KeyType type);
-
-const std::vector<PlatformDecl>& declared_platforms();
-const PlatformDecl* find_platform(std::string_view name);
-const PlatformDecl& platform_decl(Platform kind);
 
 // Helpers for the key tables.
 Status set_duration(std::string_view text, Duration& field);

@@ -17,6 +17,7 @@
 #include "agent/config/default_paths.hpp"
 #include "agent/config/env_expand.hpp"
 #include "agent/config/file_access.hpp"
+#include "agent/config/platform_decl.hpp"
 #include "agent/config/suggest.hpp"
 #include "agent/event/attributes.hpp"
 
@@ -90,7 +91,8 @@ bool write_json(const YAML::Node& node, rapidjson::Writer<rapidjson::StringBuffe
 
 class Loader final : public Checker {
  public:
-  Loader(std::string file, const EnvLookup& env) : file_(std::move(file)), env_(env) {}
+  Loader(std::string file, const EnvLookup& env, const PlatformList& platforms)
+      : file_(std::move(file)), env_(env), table_(platforms) {}
 
   Expected<Loaded> load(std::string_view text) {
     YAML::Node root;
@@ -100,14 +102,15 @@ class Loader final : public Checker {
       return fail(ErrorKind::config, where(file_, e.mark) + ": YAML syntax error: " + e.msg +
                                          "; fix the indentation or quoting on that line");
     }
-    apply_defaults();
     loaded_.config.source_path = file_;
     if (!root.IsMap()) {
       const std::string what = root.IsNull() ? "is empty" : std::string("holds ") + describe(root);
       return fail(ErrorKind::config, file_ + ":1:1: the file " + what +
-                                         "; it must be a mapping with at least org_id, project_id and project_key");
+                                         "; it must be a mapping with at least `platform:` and that platform's keys "
+                                         "(see `manufactory-agent check-config --keys`)");
     }
     choose_platform(root);
+    apply_defaults();
     walk_mapping(root, "");
     validate_together();
     if (!errors_.empty()) return fail(ErrorKind::config, joined_errors());
@@ -117,12 +120,21 @@ class Loader final : public Checker {
  private:
   // The platform decides which keys are allowed, so it is read before the rest.
   void choose_platform(const YAML::Node& root) {
-    const YAML::Node platform = root["platform"];
-    if (!platform.IsDefined() || !platform.IsScalar()) return;
-    if (const PlatformDecl* p = find_platform(platform.Scalar())) loaded_.config.platform = p->kind;
+    const PlatformDecl* fallback = table_.find_platform(table_.find_key("platform")->default_text);
+    const PlatformDecl* chosen = fallback != nullptr ? fallback : table_.platforms().front();
+    const YAML::Node node = root["platform"];
+    if (node.IsDefined() && node.IsScalar()) {
+      if (const PlatformDecl* named = table_.find_platform(node.Scalar())) {
+        chosen = named;
+      } else {
+        error_at(node.Mark(), "platform must be " + table_.platform_names() + ", not '" + node.Scalar() + "'");
+      }
+    }
+    loaded_.config.platform = chosen;
+    loaded_.config.platform_settings = PlatformSettingsSlot(chosen->make_settings());
   }
 
-  std::string_view platform_name() const { return platform_decl(loaded_.config.platform).name; }
+  std::string_view platform_name() const { return loaded_.config.platform_name(); }
 
   // A key (or section) of another platform: refused, naming both.
   bool belongs_elsewhere(std::string_view owner, const std::string& name, const YAML::Mark& mark) {
@@ -132,9 +144,10 @@ class Loader final : public Checker {
     return true;
   }
 
+  // The shared keys' and the chosen platform's: another platform's keys are refused.
   void apply_defaults() {
-    for (const auto& key : declared_keys()) {
-      if (key.default_text.empty()) continue;
+    for (const auto& key : table_.keys()) {
+      if (key.default_text.empty() || !(key.platform.empty() || key.platform == platform_name())) continue;
       auto ok = key.apply(key.default_text, loaded_.config);
       (void)ok;  // defaults are valid by construction; the unit tests check each
     }
@@ -161,8 +174,8 @@ class Loader final : public Checker {
   }
 
   void visit(const std::string& name, const YAML::Node& key_node, const YAML::Node& value) {
-    if (is_section(name)) {
-      if (belongs_elsewhere(section_platform(name), name, key_node.Mark())) return;
+    if (table_.is_section(name)) {
+      if (belongs_elsewhere(table_.section_platform(name), name, key_node.Mark())) return;
       if (value.IsNull()) return;
       if (!value.IsMap()) {
         error_at(value.Mark(), "'" + name + "' must be a mapping of keys, not " + describe(value));
@@ -171,7 +184,7 @@ class Loader final : public Checker {
       walk_mapping(value, name);
       return;
     }
-    const KeyDecl* key = find_key(name);
+    const KeyDecl* key = table_.find_key(name);
     if (key == nullptr) {
       error_at(key_node.Mark(), unknown_key_message(name));
       return;
@@ -241,7 +254,7 @@ class Loader final : public Checker {
 
   std::string unknown_key_message(const std::string& name) {
     std::vector<std::string> candidates;
-    for (const auto& key : declared_keys()) {
+    for (const auto& key : table_.keys()) {
       candidates.emplace_back(key.name);
       if (const auto dot = key.name.find('.'); dot != std::string_view::npos) candidates.emplace_back(key.name.substr(0, dot));
     }
@@ -327,13 +340,11 @@ class Loader final : public Checker {
 
   void validate_together() {
     auto& c = loaded_.config;
-    const Platform p = c.platform;
-    const bool streams = p == Platform::manufactory || p == Platform::sama;
     choose_state_directory();
     choose_socket_paths();
-    platform_decl(p).check(*this);
+    c.platform->check(*this);
     check_url("collector.url", c.collector.url, false);
-    if (streams) check_url("collector.ws_url", c.collector.ws_url, true);
+    if (c.platform->streams()) check_url("collector.ws_url", c.collector.ws_url, true);
     if (!c.collector.ca_file.empty()) check_readable("collector.ca_file", c.collector.ca_file);
     if (c.collector.connect_timeout.count() == 0 || c.collector.request_timeout.count() == 0) {
       errors_.push_back(file_ + ": collector time-outs must be longer than 0");
@@ -452,6 +463,7 @@ class Loader final : public Checker {
 
   std::string file_;
   const EnvLookup& env_;
+  KeyTable table_;
   Loaded loaded_;
   std::map<std::string, YAML::Mark> marks_;
   std::map<std::string, std::string> values_;  // scalars as written, for the platforms' checks
@@ -468,14 +480,15 @@ EnvLookup process_environment() {
   };
 }
 
-Expected<Loaded> load_text(std::string_view yaml, const std::string& name, const EnvLookup& env) {
-  return Loader(name, env).load(yaml);
+Expected<Loaded> load_text(std::string_view yaml, const std::string& name, const EnvLookup& env,
+                           const PlatformList& platforms) {
+  return Loader(name, env, platforms).load(yaml);
 }
 
-Expected<Loaded> load_file(const std::string& path, const EnvLookup& env) {
+Expected<Loaded> load_file(const std::string& path, const EnvLookup& env, const PlatformList& platforms) {
   auto text = read_text_file(path, "config file");
   if (!text) return fail(text.error());
-  return Loader(path, env).load(*text);
+  return Loader(path, env, platforms).load(*text);
 }
 
 }  // namespace mf::config

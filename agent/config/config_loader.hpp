@@ -7,6 +7,7 @@
 
 #include "agent/common/expected.hpp"
 #include "agent/config/config.hpp"
+#include "agent/config/platform_decl.hpp"
 
 namespace mf::config {
 
@@ -19,9 +20,12 @@ struct Loaded {
   std::vector<std::string> warnings;  // e.g. a secret readable by others; printed, not fatal
 };
 
-// Reads and validates the file. On failure the error (kind config) lists every
-// problem found, one per line, each as "file:line:column: what; fix".
-Expected<Loaded> load_file(const std::string& path, const EnvLookup& env);
-Expected<Loaded> load_text(std::string_view yaml, const std::string& name, const EnvLookup& env);
+// Reads and validates the file, with the keys of these platforms
+// (platforms::config_decls() lists them all). On failure the error (kind
+// config) lists every problem found, one per line, each as
+// "file:line:column: what; fix".
+Expected<Loaded> load_file(const std::string& path, const EnvLookup& env, const PlatformList& platforms);
+Expected<Loaded> load_text(std::string_view yaml, const std::string& name, const EnvLookup& env,
+                           const PlatformList& platforms);
 
 }  // namespace mf::config

@@ -32,12 +32,12 @@ std::string markdown_cell(std::string_view text) {
 
 }  // namespace
 
-std::string key_reference(KeyFormat format) {
+std::string key_reference(KeyFormat format, const KeyTable& table) {
   std::string out;
   if (format == KeyFormat::markdown) {
     out += "| key | platform | type | default | meaning |\n|---|---|---|---|---|\n";
   }
-  for (const auto& key : declared_keys()) {
+  for (const auto& key : table.keys()) {
     const std::string name(key.name), def = key.default_text.empty() ? "-" : std::string(key.default_text);
     switch (format) {
       case KeyFormat::text: {

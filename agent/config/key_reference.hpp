@@ -5,10 +5,12 @@
 // equal to it, so the reference cannot drift from what the loader accepts.
 #include <string>
 
+#include "agent/config/config_keys.hpp"
+
 namespace mf::config {
 
 enum class KeyFormat { text, markdown, man };
 
-std::string key_reference(KeyFormat format);
+std::string key_reference(KeyFormat format, const KeyTable& table);
 
 }  // namespace mf::config

@@ -25,7 +25,7 @@
 #include "agent/net/http_server.hpp"
 #include "agent/net/unix_line_server.hpp"
 #include "agent/net/ws_backend.hpp"
-#include "agent/platforms/platform.hpp"
+#include "agent/platforms/registry.hpp"
 #include "agent/uplink/uplink.hpp"
 
 namespace mf::daemon {
@@ -307,7 +307,7 @@ class Daemon final : public ingest::ActorDirectory {
   }
 
   void apply_reloaded_config() {
-    auto loaded = config::load_file(config_.source_path, config::process_environment());
+    auto loaded = config::load_file(config_.source_path, config::process_environment(), platforms::config_decls());
     if (!loaded) {
       log::error("SIGHUP: the config is not valid, keeping the running one:\n{}", loaded.error().message);
       return;
@@ -319,7 +319,8 @@ class Daemon final : public ingest::ActorDirectory {
     ingest_.set_limits(ingest_limits(next));
     ingest_server_.set_limits(next.ingest.max_event_bytes, next.ingest.idle_timeout);
     dead_letter_.set_path(next.buffer.dead_letter, next.buffer.dead_letter_max_bytes);
-    std::vector<std::string> restart = platform_->reload(next);
+    // Another platform's section means nothing to the running one.
+    std::vector<std::string> restart = next.platform == config_.platform ? platform_->reload(next) : std::vector<std::string>{};
     const auto shared = shared_keys_needing_restart(next);
     restart.insert(restart.end(), shared.begin(), shared.end());
     // What was refused (a password, a conversation) may be right now: try at once.

@@ -1,9 +1,5 @@
 #include "agent/platforms/platform.hpp"
 
-#include "agent/platforms/manufactory/platform.hpp"
-#include "agent/platforms/mobiusflow/platform.hpp"
-#include "agent/platforms/oisp/platform.hpp"
-#include "agent/platforms/sama/platform.hpp"
 #include "agent/uplink/batch_link.hpp"
 #include "agent/uplink/stream_link.hpp"
 
@@ -20,16 +16,6 @@ std::unique_ptr<uplink::Link> Platform::make_link(uplink::LinkId id, const std::
     return std::make_unique<uplink::StreamLink>(id, owner, std::move(endpoint), deps, settings, listener);
   }
   return std::make_unique<uplink::BatchLink>(id, owner, batch_endpoint(), deps, settings, listener);
-}
-
-std::unique_ptr<Platform> make_platform(const Config& config, PlatformDeps deps) {
-  switch (config.platform) {
-    case mf::Platform::manufactory: return manufactory::make_platform(config, deps);
-    case mf::Platform::sama: return sama::make_platform(config, deps);
-    case mf::Platform::oisp: return oisp::make_platform(config, deps);
-    case mf::Platform::mobiusflow: return mobiusflow::make_platform(config, deps);
-  }
-  return nullptr;
 }
 
 }  // namespace mf::platforms

@@ -14,6 +14,7 @@
 #include "agent/common/scheduler.hpp"
 #include "agent/common/wall_clock.hpp"
 #include "agent/config/config.hpp"
+#include "agent/config/platform_decl.hpp"
 #include "agent/ingest/event_policy.hpp"
 #include "agent/net/http_client.hpp"
 #include "agent/uplink/uplink.hpp"
@@ -35,7 +36,10 @@ struct PlatformDeps {
 
 class Platform : public uplink::LinkFactory {
  public:
-  virtual std::string_view name() const = 0;
+  explicit Platform(const config::PlatformDecl& decl) : decl_(decl) {}
+
+  std::string_view name() const { return decl_.name; }
+  bool link_per_actor() const override { return decl_.delivery == config::Delivery::stream_per_actor; }
   virtual const ingest::EventPolicy& event_policy() const = 0;
   // A streaming platform's endpoint (for an actor, when it has a link per actor); else nullptr.
   virtual std::unique_ptr<uplink::StreamEndpoint> stream_endpoint(const std::string& actor_json);
@@ -61,6 +65,16 @@ class Platform : public uplink::LinkFactory {
   // uplink::LinkFactory: a StreamLink or a BatchLink around the endpoint.
   std::unique_ptr<uplink::Link> make_link(uplink::LinkId id, const std::string& first_actor_json, uplink::LinkDeps& deps,
                                           const uplink::LinkSettings& settings, uplink::LinkListener& listener) override;
+
+ private:
+  const config::PlatformDecl& decl_;
+};
+
+// A platform as the agent knows it: its configuration (name, delivery, keys)
+// and how it is made. Each platform's folder has one; the registry lists them.
+struct Descriptor {
+  const config::PlatformDecl& config;
+  std::unique_ptr<Platform> (*make)(const Config& config, PlatformDeps deps);
 };
 
 // A reload's rotated login, for a section with a user and a password (and its
@@ -72,8 +86,5 @@ void take_login(Settings& to, const Settings& from) {
   to.password_file = from.password_file;
   to.password_source = from.password_source;
 }
-
-// The platform the configuration names.
-std::unique_ptr<Platform> make_platform(const Config& config, PlatformDeps deps);
 
 }  // namespace mf::platforms

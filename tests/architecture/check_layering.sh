@@ -34,7 +34,7 @@ check_no_upward() {  # dir forbidden-regex
 }
 check_no_upward agent/common 'config|auth|net|uplink|buffer|ingest|cli|daemon|event'
 check_no_upward agent/net 'config|auth|uplink|buffer|ingest|cli|daemon|event'
-check_no_upward agent/config 'auth|uplink|buffer|ingest|cli|daemon'
+check_no_upward agent/config 'auth|uplink|buffer|ingest|cli|daemon|platforms'
 check_no_upward agent/buffer 'net|auth|uplink|ingest|cli|daemon|config'
 check_no_upward agent/auth 'uplink|buffer|ingest|cli|daemon|config'
 check_no_upward agent/uplink 'ingest|cli|daemon|config'
@@ -50,15 +50,20 @@ for dir in agent/uplink agent/auth agent/buffer agent/ingest agent/net agent/com
   hits=$(grep -rliE '\b(manufactory|sama|oisp|mobiusflow)::' "$dir" 2>/dev/null || true)
   [ -z "$hits" ] || violation "$dir names a platform: $(echo $hits)"
 done
-# No platform folder includes another's; only the registry (platforms/platform.cpp)
-# and the config's key table see them all.
+# No platform folder includes another's; only the registry (platforms/registry.cpp)
+# sees them all. The configuration is handed their declarations.
 for p in agent/platforms/*/; do
   name=$(basename "$p")
   hits=$(grep -rhoE '#include "agent/platforms/[a-z]+/' "$p" | grep -v "agent/platforms/$name/" || true)
   [ -z "$hits" ] || violation "platform $name includes another platform: $(echo $hits | sort -u)"
 done
-hits=$(grep -rlE '#include "agent/platforms/[a-z]+/' agent | grep -vE '^agent/platforms/|^agent/config/(config\.hpp|config_keys\.cpp)$' || true)
+hits=$(grep -rlE '#include "agent/platforms/[a-z]+/' agent | grep -vE '^agent/platforms/' || true)
 [ -z "$hits" ] || violation "a platform's folder is reached from outside the registry: $(echo $hits)"
+hits=$(grep -rlE '#include "agent/platforms/[a-z]+/' agent/platforms/*.cpp agent/platforms/*.hpp | grep -v '^agent/platforms/registry.cpp$' || true)
+[ -z "$hits" ] || violation "only agent/platforms/registry.cpp names the platforms: $(echo $hits)"
+# Nothing outside a platform's folder names its namespace, but the registry.
+hits=$(grep -rlE '\b(manufactory|sama|oisp|mobiusflow)::' agent --include=*.cpp --include=*.hpp | grep -vE '^agent/platforms/[a-z]+/|^agent/platforms/registry.cpp$' || true)
+[ -z "$hits" ] || violation "a platform is named outside its folder: $(echo $hits)"
 
 # Nobody reads the wall clock or rand() directly.
 # (agent/common/wall_clock.cpp is the one door to the calendar, for what a wire format demands.)

@@ -4,6 +4,9 @@
 
 #include "agent/config/config_keys.hpp"
 #include "agent/config/config_loader.hpp"
+#include "agent/config/platform_decl.hpp"
+#include "agent/platforms/manufactory/settings.hpp"
+#include "agent/platforms/registry.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace mf::config {
@@ -19,7 +22,12 @@ EnvLookup env_of(std::map<std::string, std::string> vars = {}) {
   };
 }
 
-Expected<Loaded> load(const std::string& yaml, const EnvLookup& env = env_of()) { return load_text(yaml, "c.yaml", env); }
+Expected<Loaded> load(const std::string& yaml, const EnvLookup& env = env_of()) { return load_text(yaml, "c.yaml", env, platforms::config_decls()); }
+const manufactory::Settings& project(const Config& c) { return c.section<manufactory::Settings>(); }
+const KeyTable& table() {
+  static const KeyTable keys(platforms::config_decls());
+  return keys;
+}
 
 std::string error_of(const std::string& yaml, const EnvLookup& env = env_of()) {
   auto r = load(yaml, env);
@@ -33,15 +41,15 @@ TEST(Config, TheVendorsThreeKeyFileIsEnough) {
   auto r = load(kMinimal);
   ASSERT_TRUE(r) << r.error().message;
   const Config& c = r->config;
-  EXPECT_EQ(c.org_id, "xyz");
-  EXPECT_EQ(c.project_id, 12345);
-  EXPECT_EQ(c.project_key.reveal(), "k-123");
-  EXPECT_EQ(c.project_key_source, "config file");
+  EXPECT_EQ(project(c).org_id, "xyz");
+  EXPECT_EQ(project(c).project_id, 12345);
+  EXPECT_EQ(project(c).project_key.reveal(), "k-123");
+  EXPECT_EQ(project(c).project_key_source, "config file");
   EXPECT_EQ(c.collector.url.to_string(), "https://collector.tallyfy.com/");
   EXPECT_EQ(c.collector.ws_url.to_string(), "wss://collector.tallyfy.com/ws");
   EXPECT_EQ(c.collector.connect_timeout, Duration(10'000));
   EXPECT_EQ(c.collector.request_timeout, Duration(15'000));
-  EXPECT_EQ(c.session.ttl, std::chrono::hours(12));
+  EXPECT_EQ(project(c).session_ttl, std::chrono::hours(12));
   EXPECT_EQ(c.session.reauth_before, std::chrono::minutes(10));
   EXPECT_EQ(c.buffer.max_events, 100'000u);
   EXPECT_EQ(c.buffer.max_bytes, 64u << 20);
@@ -52,9 +60,10 @@ TEST(Config, TheVendorsThreeKeyFileIsEnough) {
 }
 
 TEST(Config, EveryDeclaredDefaultIsValid) {
-  for (const auto& key : declared_keys()) {
+  for (const auto& key : table().keys()) {
     if (key.default_text.empty()) continue;
     Config c;
+    if (const PlatformDecl* p = table().find_platform(key.platform)) c.platform_settings = PlatformSettingsSlot(p->make_settings());
     EXPECT_TRUE(key.apply(key.default_text, c)) << key.name;
   }
 }
@@ -89,7 +98,7 @@ log:
   EXPECT_EQ(c.collector.url.port, 8443);
   EXPECT_EQ(c.collector.connect_timeout, Duration(3000));
   EXPECT_EQ(c.collector.request_timeout, Duration(2500));
-  EXPECT_EQ(c.session.ttl, std::chrono::hours(2));
+  EXPECT_EQ(project(c).session_ttl, std::chrono::hours(2));
   EXPECT_EQ(c.buffer.max_events, 500u);
   EXPECT_EQ(c.buffer.max_bytes, 1u << 20);
   EXPECT_EQ(c.buffer.overflow, OverflowPolicy::reject_new);
@@ -156,9 +165,9 @@ TEST(Config, EnvironmentVariablesInValues) {
                            "actor:\n  username: gw\ncollector:\n  url: https://${HOST}:8443\n";
   auto c = load(yaml, env_of({{"PROJECT", "77"}, {"KEY", "k-${not-expanded-again}"}, {"HOST", "collector.example"}}));
   ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->config.org_id, "xyz") << "the default, when unset";
-  EXPECT_EQ(c->config.project_id, 77);
-  EXPECT_EQ(c->config.project_key.reveal(), "k-${not-expanded-again}") << "a value is expanded once";
+  EXPECT_EQ(project(c->config).org_id, "xyz") << "the default, when unset";
+  EXPECT_EQ(project(c->config).project_id, 77);
+  EXPECT_EQ(project(c->config).project_key.reveal(), "k-${not-expanded-again}") << "a value is expanded once";
   EXPECT_EQ(c->config.collector.url.to_string(), "https://collector.example:8443/");
   auto literal = load(std::string(kMinimal) + "actor:\n  username: gw\nbuffer:\n  dead_letter: /tmp/$${x}\n");
   ASSERT_TRUE(literal) << literal.error().message;
@@ -255,22 +264,22 @@ TEST(ProjectKey, FromAFileTrimmedOfItsNewline) {
   const auto key_file = dir.write("project.key", "k-from-file\n", 0600);
   auto r = load("org_id: x\nproject_id: 1\nproject_key_file: " + key_file + "\n");
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.project_key.reveal(), "k-from-file");
-  EXPECT_EQ(r->config.project_key_source, "project_key_file " + key_file);
+  EXPECT_EQ(project(r->config).project_key.reveal(), "k-from-file");
+  EXPECT_EQ(project(r->config).project_key_source, "project_key_file " + key_file);
   EXPECT_TRUE(r->warnings.empty());
 }
 
 TEST(ProjectKey, FromTheEnvironmentWhenTheFileHasNone) {
   auto r = load("org_id: x\nproject_id: 1\n", env_of({{"MANUFACTORY_PROJECT_KEY", "k-env"}}));
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.project_key.reveal(), "k-env");
-  EXPECT_EQ(r->config.project_key_source, "MANUFACTORY_PROJECT_KEY");
+  EXPECT_EQ(project(r->config).project_key.reveal(), "k-env");
+  EXPECT_EQ(project(r->config).project_key_source, "MANUFACTORY_PROJECT_KEY");
 }
 
 TEST(ProjectKey, TheFileWinsOverTheEnvironment) {
   auto r = load(kMinimal, env_of({{"MANUFACTORY_PROJECT_KEY", "k-env"}}));
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->config.project_key.reveal(), "k-123");
+  EXPECT_EQ(project(r->config).project_key.reveal(), "k-123");
 }
 
 TEST(ProjectKey, ConflictsAndAbsenceAreErrors) {
@@ -306,7 +315,7 @@ TEST(ProjectKey, ExposedFilesAreWarnedAbout) {
   EXPECT_NE(r->warnings[0].find("chmod 600"), std::string::npos);
 
   const auto config_file = dir.write("config.yaml", kMinimal, 0604);
-  auto loaded = load_file(config_file, env_of());
+  auto loaded = load_file(config_file, env_of(), platforms::config_decls());
   ASSERT_TRUE(loaded);
   ASSERT_EQ(loaded->warnings.size(), 1u);
   EXPECT_NE(loaded->warnings[0].find("config file"), std::string::npos);
@@ -316,7 +325,7 @@ TEST(ProjectKey, ExposedFilesAreWarnedAbout) {
 TEST(ProjectKey, GroupReadableIsFineForTheAgentsOwnGroupOnly) {
   test::TempDir dir;
   const auto own_group = dir.write("config.yaml", kMinimal, 0640);  // created with our effective gid
-  auto loaded = load_file(own_group, env_of());
+  auto loaded = load_file(own_group, env_of(), platforms::config_decls());
   ASSERT_TRUE(loaded);
   EXPECT_TRUE(loaded->warnings.empty());
 }
@@ -340,12 +349,12 @@ TEST(ExampleConfig, IsValidAndMentionsEveryKey) {
     if (name == "MANUFACTORY_AGENT_PASSWORD") return std::string("example");
     return std::nullopt;
   };
-  for (const auto& platform : declared_platforms()) {
-    auto loaded = load_file(path_for(platform.name), password);
+  for (const config::PlatformDecl* platform : platforms::config_decls()) {
+    auto loaded = load_file(path_for(platform->name), password, platforms::config_decls());
     ASSERT_TRUE(loaded) << loaded.error().message;
-    EXPECT_EQ(loaded->config.platform, platform.kind) << path_for(platform.name);
+    EXPECT_EQ(loaded->config.platform, platform) << path_for(platform->name);
   }
-  for (const auto& key : declared_keys()) {
+  for (const auto& key : table().keys()) {
     const std::string path = path_for(key.platform);
     const std::string text = test::read_file(path);
     const auto dot = key.name.rfind('.');

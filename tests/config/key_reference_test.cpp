@@ -8,10 +8,16 @@
 #include <string>
 
 #include "agent/config/config_keys.hpp"
+#include "agent/platforms/registry.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace mf::config {
 namespace {
+
+const KeyTable& table() {
+  static const KeyTable keys(platforms::config_decls());
+  return keys;
+}
 
 // What lies between the line starting with `begin` and the line starting with `end`.
 std::string between_markers(const std::string& text, const std::string& begin, const std::string& end) {
@@ -40,7 +46,7 @@ std::string source_file(const std::string& path) { return test::read_file(std::s
 
 TEST(KeyReference, TheConfigurationDocumentCarriesTheGeneratedTable) {
   EXPECT_EQ(first_difference(between_markers(source_file("docs/configuration.md"), "<!-- keys:begin", "<!-- keys:end"),
-                             key_reference(KeyFormat::markdown)),
+                             key_reference(KeyFormat::markdown, table())),
             "")
       << "run tools/update-docs.sh";
 }
@@ -48,15 +54,15 @@ TEST(KeyReference, TheConfigurationDocumentCarriesTheGeneratedTable) {
 TEST(KeyReference, TheManPageCarriesTheGeneratedList) {
   EXPECT_EQ(first_difference(between_markers(source_file("docs/man/manufactory-agent.yaml.5"), ".\\\" keys:begin",
                                              ".\\\" keys:end"),
-                             key_reference(KeyFormat::man)),
+                             key_reference(KeyFormat::man, table())),
             "")
       << "run tools/update-docs.sh";
 }
 
 TEST(KeyReference, EveryKeyIsListedInEveryFormat) {
   for (const auto format : {KeyFormat::text, KeyFormat::markdown, KeyFormat::man}) {
-    const std::string reference = key_reference(format);
-    for (const auto& key : declared_keys()) {
+    const std::string reference = key_reference(format, table());
+    for (const auto& key : table().keys()) {
       const std::string name(key.name);
       EXPECT_NE(reference.find(format == KeyFormat::man ? ".B " + name + "\n" : name), std::string::npos) << name;
     }
@@ -64,13 +70,13 @@ TEST(KeyReference, EveryKeyIsListedInEveryFormat) {
 }
 
 TEST(KeyReference, RoffAndMarkdownSpecialsAreEscaped) {
-  const std::string man = key_reference(KeyFormat::man);
+  const std::string man = key_reference(KeyFormat::man, table());
   for (std::size_t at = 0; (at = man.find('\n', at)) != std::string::npos; ++at) {
     const auto line = man.substr(at + 1, 4);
     if (line.empty() || line[0] != '.') continue;
     EXPECT_TRUE(line.rfind(".TP", 0) == 0 || line.rfind(".B ", 0) == 0) << "a text line would be read as a request: " << line;
   }
-  const std::string markdown = key_reference(KeyFormat::markdown);
+  const std::string markdown = key_reference(KeyFormat::markdown, table());
   for (std::size_t at = 0; (at = markdown.find('\n', at)) != std::string::npos; ++at) {
     const auto end = markdown.find('\n', at + 1);
     if (end == std::string::npos) break;

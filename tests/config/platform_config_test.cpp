@@ -5,6 +5,10 @@
 #include <map>
 
 #include "agent/config/config_loader.hpp"
+#include "agent/platforms/mobiusflow/settings.hpp"
+#include "agent/platforms/oisp/settings.hpp"
+#include "agent/platforms/registry.hpp"
+#include "agent/platforms/sama/settings.hpp"
 
 namespace mf::config {
 namespace {
@@ -17,7 +21,7 @@ EnvLookup env_of(std::map<std::string, std::string> vars = {}) {
   };
 }
 
-Expected<Loaded> load(const std::string& yaml, const EnvLookup& env = env_of()) { return load_text(yaml, "p.yaml", env); }
+Expected<Loaded> load(const std::string& yaml, const EnvLookup& env = env_of()) { return load_text(yaml, "p.yaml", env, platforms::config_decls()); }
 
 std::string error_of(const std::string& yaml, const EnvLookup& env = env_of()) {
   auto r = load(yaml, env);
@@ -39,7 +43,7 @@ sama:
 TEST(PlatformConfig, ManufactoryIsTheDefault) {
   auto r = load("org_id: x\nproject_id: 1\nproject_key: k\n");
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.platform, Platform::manufactory);
+  EXPECT_EQ(r->config.platform_name(), "manufactory");
   EXPECT_EQ(r->config.state_directory, "/var/lib/manufactory-agent");
 }
 
@@ -47,10 +51,10 @@ TEST(PlatformConfig, SamaNeedsNoManufactoryKeysAndStreamsWhereItsUrlPoints) {
   auto r = load(kSama);
   ASSERT_TRUE(r) << r.error().message;
   const Config& c = r->config;
-  EXPECT_EQ(c.platform, Platform::sama);
-  EXPECT_EQ(c.sama.login, "gateway_01");
-  EXPECT_EQ(c.sama.password.reveal(), "pw-secret-1");
-  EXPECT_EQ(c.sama.password_source, "config file");
+  EXPECT_EQ(c.platform_name(), "sama");
+  EXPECT_EQ(c.section<sama::Settings>().login, "gateway_01");
+  EXPECT_EQ(c.section<sama::Settings>().password.reveal(), "pw-secret-1");
+  EXPECT_EQ(c.section<sama::Settings>().password_source, "config file");
   EXPECT_EQ(c.collector.ws_url.to_string(), "wss://sama.example.com:9001/");
   auto plain = load(kSama + "  \n");
   ASSERT_TRUE(plain);
@@ -73,8 +77,8 @@ TEST(PlatformConfig, ThePasswordComesFromAFileOrTheEnvironmentToo) {
   yaml.erase(yaml.find("  password: \"pw-secret-1\"\n"), 26);
   auto r = load(yaml, env_of({{"MANUFACTORY_AGENT_PASSWORD", "from-env"}}));
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.sama.password.reveal(), "from-env");
-  EXPECT_EQ(r->config.sama.password_source, "MANUFACTORY_AGENT_PASSWORD");
+  EXPECT_EQ(r->config.section<sama::Settings>().password.reveal(), "from-env");
+  EXPECT_EQ(r->config.section<sama::Settings>().password_source, "MANUFACTORY_AGENT_PASSWORD");
   const std::string both = error_of(kSama + "  password_file: /nonexistent\n");
   EXPECT_NE(both.find("set either sama.password or sama.password_file, not both"), std::string::npos) << both;
   EXPECT_EQ(both.find("pw-secret-1"), std::string::npos) << "no secret in any error";
@@ -112,7 +116,7 @@ mobiusflow:
 TEST(PlatformConfig, MobiusflowMapsAttributesToPoints) {
   auto r = load(kMobius);
   ASSERT_TRUE(r) << r.error().message;
-  const auto& m = r->config.mobiusflow;
+  const auto& m = r->config.section<mobiusflow::Settings>();
   ASSERT_EQ(m.resources.size(), 3u);
   EXPECT_EQ(m.resources.at("temperature").object(), "000001/020/0010/0001");
   EXPECT_EQ(m.resources.at("setpoint").rid, "41");
@@ -155,8 +159,8 @@ oisp:
 TEST(PlatformConfig, OispOnboardsWithACodeOrAUser) {
   auto r = load(kOisp);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->config.oisp.gateway_id, "gateway-01") << "defaults to the device id";
-  EXPECT_EQ(r->config.oisp.components.at("temperature"), "temperature.v1.0");
+  EXPECT_EQ(r->config.section<oisp::Settings>().gateway_id, "gateway-01") << "defaults to the device id";
+  EXPECT_EQ(r->config.section<oisp::Settings>().components.at("temperature"), "temperature.v1.0");
   const std::string no_password = error_of(kOisp + "  username: u@example.com\n");
   EXPECT_NE(no_password.find("no OISP password"), std::string::npos) << no_password;
   auto neither = load("platform: oisp\ncollector:\n  url: https://o.example\noisp:\n  device_id: d\n");

@@ -7,7 +7,7 @@
 
 namespace mf::manufactory {
 
-Endpoint::Endpoint(net::HttpClient& http, const Settings& settings, std::string actor_json)
+Endpoint::Endpoint(net::HttpClient& http, const EndpointSettings& settings, std::string actor_json)
     : http_(http), settings_(settings), actor_json_(std::move(actor_json)) {}
 
 void Endpoint::login(Callback done) {

@@ -15,7 +15,7 @@ namespace mf::manufactory {
 
 class Endpoint final : public uplink::StreamEndpoint {
  public:
-  Endpoint(net::HttpClient& http, const Settings& settings, std::string actor_json);
+  Endpoint(net::HttpClient& http, const EndpointSettings& settings, std::string actor_json);
 
   void login(Callback done) override;
   std::string credential_name() const override { return "session"; }
@@ -27,7 +27,7 @@ class Endpoint final : public uplink::StreamEndpoint {
 
  private:
   net::HttpClient& http_;
-  const Settings& settings_;
+  const EndpointSettings& settings_;
   std::string actor_json_;
   std::optional<Session> session_;
 };

@@ -1,7 +1,9 @@
 #include "agent/platforms/mobiusflow/keys.hpp"
 
+#include "agent/config/platform_decl.hpp"
 #include "agent/config/platform_keys.hpp"
 #include "agent/event/attributes.hpp"
+#include "agent/platforms/mobiusflow/settings.hpp"
 
 namespace mf::mobiusflow {
 namespace {
@@ -10,6 +12,8 @@ using config::KeyDecl;
 using config::KeyType;
 
 constexpr std::string_view kPlatform = "mobiusflow";
+
+Settings& section(Config& c) { return c.section<Settings>(); }
 constexpr std::size_t kMaxFieldDigits = 8;
 
 bool is_hex_field(std::string_view f) {
@@ -32,42 +36,48 @@ Status set_resource(std::string_view attribute, std::string_view uri, Config& c)
                                        "' is not a resource URI; write HID/SID/PID/INS/RID, five hex fields, e.g. "
                                        "000001/020/0010/0001/40");
   }
-  c.mobiusflow.resources[std::string(attribute)] = *point;
+  section(c).resources[std::string(attribute)] = *point;
   return {};
 }
 
 const std::vector<KeyDecl> kKeys = {
     {"mobiusflow.username", KeyType::string, "", "The Engine API user the agent logs in as (it needs the write role).",
-     [](std::string_view t, Config& c) { return config::set_text(t, c.mobiusflow.username, "mobiusflow.username"); },
-     kPlatform},
+     [](std::string_view t, Config& c) { return config::set_text(t, section(c).username, "mobiusflow.username"); }},
     {"mobiusflow.password", KeyType::secret, "",
      "That user's password (secret). Alternatives: mobiusflow.password_file, or the environment variable "
      "MANUFACTORY_AGENT_PASSWORD.",
-     [](std::string_view, Config&) -> Status { return {}; }, kPlatform},
+     [](std::string_view, Config&) -> Status { return {}; }},
     {"mobiusflow.password_file", KeyType::path, "", "A file holding only the password (keep it mode 0600 or 0640).",
-     [](std::string_view t, Config& c) { return config::set_path(t, c.mobiusflow.password_file); }, kPlatform},
+     [](std::string_view t, Config& c) { return config::set_path(t, section(c).password_file); }},
     {"mobiusflow.priority", KeyType::integer, "15", "The priority slot the agent writes into, 1 (highest) to 16.",
      [](std::string_view t, Config& c) -> Status {
        std::int64_t p = 0;
        if (auto ok = config::set_positive(t, p, "mobiusflow.priority"); !ok) return ok;
        if (p > 16) return fail(ErrorKind::config, "mobiusflow.priority must be from 1 to 16, not " + std::string(t));
-       c.mobiusflow.priority = static_cast<int>(p);
+       section(c).priority = static_cast<int>(p);
        return {};
-     },
-     kPlatform},
+     }},
     {"mobiusflow.resources", KeyType::string_map, "",
      "Attribute name -> the point it is written to, HID/SID/PID/INS/RID (e.g. temperature: 000001/020/0010/0001/40).",
-     [](std::string_view, Config&) -> Status { return {}; }, kPlatform, &set_resource},
+     [](std::string_view, Config&) -> Status { return {}; }, {}, &set_resource},
     {"mobiusflow.unmapped", KeyType::choice, "refuse",
      "An attribute with no point: refuse the event at ingest (refuse), or leave the attribute out, counted (ignore).",
      [](std::string_view t, Config& c) -> Status {
-       if (t == "refuse") c.mobiusflow.unmapped = Unmapped::refuse;
-       else if (t == "ignore") c.mobiusflow.unmapped = Unmapped::ignore;
+       if (t == "refuse") section(c).unmapped = Unmapped::refuse;
+       else if (t == "ignore") section(c).unmapped = Unmapped::ignore;
        else return fail(ErrorKind::config, "mobiusflow.unmapped must be refuse or ignore, not '" + std::string(t) + "'");
        return {};
-     },
-     kPlatform},
+     }},
 };
+
+std::string describe(const Config& c) {
+  const auto& s = c.section<Settings>();
+  return "  user " + s.username + ", password from " + s.password_source + "; " + std::to_string(s.resources.size()) +
+         " attributes mapped to points, priority " + std::to_string(s.priority) +
+         ", unmapped: " + (s.unmapped == Unmapped::refuse ? "refuse" : "ignore") + "\n";
+}
+
+bool writes_state(const Config&) { return false; }
 
 }  // namespace
 
@@ -91,12 +101,21 @@ void check_config(config::Checker& checker) {
   config::refuse_stream_url(checker, kPlatform);
   checker.require("mobiusflow.username", "mobiusflow: { username: agent }");
   checker.resolve_secret("MobiusFlow password", "mobiusflow.password", "mobiusflow.password_file",
-                         "MANUFACTORY_AGENT_PASSWORD", c.mobiusflow.password, c.mobiusflow.password_source);
-  if (c.mobiusflow.resources.empty()) {
+                         "MANUFACTORY_AGENT_PASSWORD", section(c).password, section(c).password_source);
+  if (section(c).resources.empty()) {
     checker.error("mobiusflow.resources", "mobiusflow.resources maps no attribute to a point, so no event could be "
                                           "written; add e.g. `resources: { temperature: 000001/020/0010/0001/40 }`");
   }
   if (checker.has("actor")) checker.warn(c.source_path + ": MobiusFlow has no actors: 'actor' is not used");
+}
+
+const config::PlatformDecl& config_decl() {
+  static const config::PlatformDecl decl{
+    kPlatform, "MobiusFlow Engine API v1: token and refresh, writes into points",
+    config::Delivery::batch, false,
+    &config_keys, [] { return std::unique_ptr<config::PlatformSettings>(std::make_unique<Settings>()); },
+    &check_config, &describe, &writes_state};
+  return decl;
 }
 
 }  // namespace mf::mobiusflow

@@ -2,6 +2,7 @@
 
 #include "agent/config/suggest.hpp"
 #include "agent/platforms/mobiusflow/endpoint.hpp"
+#include "agent/platforms/mobiusflow/keys.hpp"
 
 namespace mf::mobiusflow {
 namespace {
@@ -48,10 +49,8 @@ class MobiusPolicy final : public ingest::EventPolicy {
 class MobiusPlatform final : public platforms::Platform {
  public:
   MobiusPlatform(const Config& c, platforms::PlatformDeps deps)
-      : deps_(deps), settings_(c.mobiusflow), url_(c.collector.url), policy_(settings_) {}
+      : platforms::Platform(config_decl()), deps_(deps), settings_(c.section<Settings>()), url_(c.collector.url), policy_(settings_) {}
 
-  std::string_view name() const override { return "mobiusflow"; }
-  bool link_per_actor() const override { return false; }
   const ingest::EventPolicy& event_policy() const override { return policy_; }
   std::unique_ptr<uplink::BatchEndpoint> batch_endpoint() override {
     return std::make_unique<Endpoint>(deps_.http, deps_.scheduler, settings_, url_);
@@ -60,7 +59,7 @@ class MobiusPlatform final : public platforms::Platform {
   // password, another user or priority apply from the next one. The points
   // are the order keys of buffered events: they change at a restart.
   std::vector<std::string> reload(const Config& next) override {
-    const Settings& n = next.mobiusflow;
+    const Settings& n = next.section<Settings>();
     std::vector<std::string> restart;
     if (n.resources != settings_.resources) restart.push_back("mobiusflow.resources");
     if (n.unmapped != settings_.unmapped) restart.push_back("mobiusflow.unmapped");
@@ -77,10 +76,15 @@ class MobiusPlatform final : public platforms::Platform {
   MobiusPolicy policy_;
 };
 
-}  // namespace
-
 std::unique_ptr<platforms::Platform> make_platform(const Config& config, platforms::PlatformDeps deps) {
   return std::make_unique<MobiusPlatform>(config, deps);
+}
+
+}  // namespace
+
+const platforms::Descriptor& descriptor() {
+  static const platforms::Descriptor d{config_decl(), &make_platform};
+  return d;
 }
 
 }  // namespace mf::mobiusflow

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "agent/common/secret.hpp"
+#include "agent/config/platform_settings.hpp"
 
 namespace mf::mobiusflow {
 
@@ -18,7 +19,7 @@ struct Point {
 
 enum class Unmapped { refuse, ignore };
 
-struct Settings {
+struct Settings : config::PlatformSettingsOf<Settings> {
   std::string username;
   Secret password;
   std::string password_file;

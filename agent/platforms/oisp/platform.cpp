@@ -2,6 +2,7 @@
 
 #include "agent/config/suggest.hpp"
 #include "agent/platforms/oisp/endpoint.hpp"
+#include "agent/platforms/oisp/keys.hpp"
 
 namespace mf::oisp {
 namespace {
@@ -48,11 +49,9 @@ class OispPolicy final : public ingest::EventPolicy {
 class OispPlatform final : public platforms::Platform {
  public:
   OispPlatform(const Config& c, platforms::PlatformDeps deps)
-      : deps_(deps), settings_(c.oisp), url_(c.collector.url), state_path_(state_path(c.state_directory, c.oisp.device_id)),
+      : platforms::Platform(config_decl()), deps_(deps), settings_(c.section<Settings>()), url_(c.collector.url), state_path_(state_path(c.state_directory, c.section<Settings>().device_id)),
         policy_(settings_) {}
 
-  std::string_view name() const override { return "oisp"; }
-  bool link_per_actor() const override { return false; }
   const ingest::EventPolicy& event_policy() const override { return policy_; }
   std::unique_ptr<uplink::BatchEndpoint> batch_endpoint() override {
     return std::make_unique<Endpoint>(EndpointDeps{deps_.http, deps_.clock, deps_.random}, settings_, url_, state_path_);
@@ -60,7 +59,7 @@ class OispPlatform final : public platforms::Platform {
   // The user's password and the activation code apply from the next login;
   // the device and its components are kept state, changed only at a restart.
   std::vector<std::string> reload(const Config& next) override {
-    const Settings& n = next.oisp;
+    const Settings& n = next.section<Settings>();
     std::vector<std::string> restart;
     if (n.device_id != settings_.device_id) restart.push_back("oisp.device_id");
     if (n.gateway_id != settings_.gateway_id) restart.push_back("oisp.gateway_id");
@@ -83,10 +82,15 @@ class OispPlatform final : public platforms::Platform {
   OispPolicy policy_;
 };
 
-}  // namespace
-
 std::unique_ptr<platforms::Platform> make_platform(const Config& config, platforms::PlatformDeps deps) {
   return std::make_unique<OispPlatform>(config, deps);
+}
+
+}  // namespace
+
+const platforms::Descriptor& descriptor() {
+  static const platforms::Descriptor d{config_decl(), &make_platform};
+  return d;
 }
 
 }  // namespace mf::oisp

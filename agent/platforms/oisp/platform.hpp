@@ -5,6 +5,6 @@
 
 namespace mf::oisp {
 
-std::unique_ptr<platforms::Platform> make_platform(const Config& config, platforms::PlatformDeps deps);
+const platforms::Descriptor& descriptor();
 
 }  // namespace mf::oisp

@@ -5,10 +5,11 @@
 #include <string>
 
 #include "agent/common/secret.hpp"
+#include "agent/config/platform_settings.hpp"
 
 namespace mf::oisp {
 
-struct Settings {
+struct Settings : config::PlatformSettingsOf<Settings> {
   std::string device_id;
   std::string gateway_id;  // default: device_id
   std::string device_name;  // default: device_id

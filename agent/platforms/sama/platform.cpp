@@ -1,6 +1,7 @@
 #include "agent/platforms/sama/platform.hpp"
 
 #include "agent/platforms/sama/endpoint.hpp"
+#include "agent/platforms/sama/keys.hpp"
 
 namespace mf::sama {
 namespace {
@@ -19,10 +20,8 @@ class SamaPolicy final : public ingest::EventPolicy {
 class SamaPlatform final : public platforms::Platform {
  public:
   SamaPlatform(const Config& c, platforms::PlatformDeps deps)
-      : scheduler_(deps.scheduler), http_(deps.http), settings_(c.sama), url_(c.collector.url), ws_url_(c.collector.ws_url) {}
+      : platforms::Platform(config_decl()), scheduler_(deps.scheduler), http_(deps.http), settings_(c.section<Settings>()), url_(c.collector.url), ws_url_(c.collector.ws_url) {}
 
-  std::string_view name() const override { return "sama"; }
-  bool link_per_actor() const override { return false; }
   const ingest::EventPolicy& event_policy() const override { return policy_; }
   std::unique_ptr<uplink::StreamEndpoint> stream_endpoint(const std::string&) override {
     return std::make_unique<Endpoint>(http_, scheduler_, settings_, url_, ws_url_);
@@ -31,11 +30,11 @@ class SamaPlatform final : public platforms::Platform {
   // a rotated password, another login or conversation apply from the next one.
   std::vector<std::string> reload(const Config& next) override {
     std::vector<std::string> restart;
-    if (next.sama.device_id != settings_.device_id) restart.push_back("sama.device_id");  // names every event id
+    if (next.section<Settings>().device_id != settings_.device_id) restart.push_back("sama.device_id");  // names every event id
     if (next.collector.url.to_string() != url_.to_string()) restart.push_back("collector.url");
     if (next.collector.ws_url.to_string() != ws_url_.to_string()) restart.push_back("collector.ws_url");
     const std::string device_id = settings_.device_id;
-    settings_ = next.sama;
+    settings_ = next.section<Settings>();
     settings_.device_id = device_id;
     return restart;
   }
@@ -49,10 +48,15 @@ class SamaPlatform final : public platforms::Platform {
   SamaPolicy policy_;
 };
 
-}  // namespace
-
 std::unique_ptr<platforms::Platform> make_platform(const Config& config, platforms::PlatformDeps deps) {
   return std::make_unique<SamaPlatform>(config, deps);
+}
+
+}  // namespace
+
+const platforms::Descriptor& descriptor() {
+  static const platforms::Descriptor d{config_decl(), &make_platform};
+  return d;
 }
 
 }  // namespace mf::sama

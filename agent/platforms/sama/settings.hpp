@@ -3,10 +3,11 @@
 #include <string>
 
 #include "agent/common/secret.hpp"
+#include "agent/config/platform_settings.hpp"
 
 namespace mf::sama {
 
-struct Settings {
+struct Settings : config::PlatformSettingsOf<Settings> {
   std::string organization_id;
   std::string login;
   Secret password;
