@@ -65,7 +65,7 @@ void CredentialKeeper::invalidate(const std::string& why) {
   log::info("{}: the {} is no longer accepted ({}); renewing it{}", owner_, flow_.credential_name(), why,
             delay.count() == 0 ? "" : " in " + format_duration(delay));
   if (delay.count() == 0) return obtain();
-  state_ = CredentialState::backing_off;
+  set_state(CredentialState::backing_off);
   retry_in(delay);
 }
 
@@ -91,7 +91,7 @@ void CredentialKeeper::proven() {
 
 void CredentialKeeper::obtain() {
   if (in_flight_) return;
-  state_ = usable() ? CredentialState::renewing : CredentialState::obtaining;
+  set_state(usable() ? CredentialState::renewing : CredentialState::obtaining);
   ask(flow_.can_refresh());
 }
 
@@ -117,7 +117,7 @@ void CredentialKeeper::on_answer(bool by_refresh, TimePoint sent_at, Expected<Gr
   problem_.clear();
   lifetime_ = result->lifetime;
   expires_at_ = sent_at + result->lifetime;
-  state_ = CredentialState::valid;
+  set_state(CredentialState::valid);
   ++(by_refresh ? counters_.refreshes : counters_.logins);
   const bool renewal = ever_granted_;
   ever_granted_ = true;
@@ -142,15 +142,21 @@ void CredentialKeeper::on_failure(bool by_refresh, const Error& error) {
     if (state_ != CredentialState::refused) {
       log::error("{}: {}; retrying every {}", owner_, error.message, format_duration(settings_.refused_retry));
     }
-    state_ = CredentialState::refused;
+    set_state(CredentialState::refused);
     if (started_) retry_in(settings_.refused_retry);
     return;
   }
   const Duration delay = backoff_.next(error.retry_after);
   log::warn("{}: the {} could not be obtained: {}; retrying in {}", owner_, flow_.credential_name(), error.message,
             format_duration(delay));
-  state_ = usable() ? CredentialState::valid : CredentialState::backing_off;
+  set_state(usable() ? CredentialState::valid : CredentialState::backing_off);
   if (started_) retry_in(delay);
+}
+
+void CredentialKeeper::set_state(CredentialState next) {
+  if (next == state_) return;
+  state_ = next;
+  if (listener_ != nullptr && started_) listener_->on_credential_state(next);
 }
 
 void CredentialKeeper::schedule_renewal() {

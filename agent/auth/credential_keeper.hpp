@@ -39,6 +39,8 @@ class CredentialListener {
   virtual ~CredentialListener() = default;
   // A credential was granted while the keeper was started; renewal: one was held before.
   virtual void on_credential(bool renewal) = 0;
+  // The keeper moved to another state (obtaining, backing off, refused...).
+  virtual void on_credential_state(CredentialState state) { (void)state; }
 };
 
 class CredentialKeeper {
@@ -81,6 +83,7 @@ class CredentialKeeper {
   void on_failure(bool by_refresh, const Error& error);
   void schedule_renewal();
   void retry_in(Duration delay);
+  void set_state(CredentialState next);
   Duration margin() const;
 
   CredentialFlow& flow_;

@@ -92,13 +92,17 @@ class BatchOneShot {
   bool delivered() const { return delivered_; }
 
  private:
+  // Right after a login, a refused credential is a refusal (exit 3, as a refused target).
   void on_result(uplink::BatchResult r) {
-    const uplink::EventOutcome& o = r.outcomes.empty() ? r.all : r.outcomes.front();
-    if (r.credential_refused) return done(make_error(ErrorKind::request_rejected, r.error.message));
-    if (r.refused_whole || o.kind == uplink::EventOutcome::Kind::rejected) {
-      return done(make_error(ErrorKind::event_rejected, "the platform rejected the event: " + (o.reason.empty() ? r.error.message : o.reason)));
+    const Error error = uplink::error_of(r);
+    if (std::holds_alternative<uplink::batch::CredentialRefused>(r)) {
+      return done(make_error(ErrorKind::request_rejected, error.message));
     }
-    if (o.kind == uplink::EventOutcome::Kind::retry) return done(r.error);
+    const uplink::EventOutcome o = uplink::outcomes_of(r, 1).front();
+    if (o.kind == uplink::EventOutcome::Kind::rejected) {
+      return done(make_error(ErrorKind::event_rejected, "the platform rejected the event: " + o.reason));
+    }
+    if (o.kind == uplink::EventOutcome::Kind::retry) return done(error);
     delivered_ = true;
     log::info("event delivered");
     io_.stop();

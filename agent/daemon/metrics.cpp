@@ -6,9 +6,10 @@
 namespace mf::daemon {
 namespace {
 
-constexpr std::array kLinkStates = {uplink::LinkState::idle,      uplink::LinkState::authenticating,
-                                    uplink::LinkState::connecting, uplink::LinkState::streaming,
-                                    uplink::LinkState::backing_off, uplink::LinkState::auth_refused, uplink::LinkState::target_refused,
+constexpr std::array kLinkStates = {uplink::LinkState::idle,        uplink::LinkState::authenticating,
+                                    uplink::LinkState::connecting,  uplink::LinkState::streaming,
+                                    uplink::LinkState::sending,     uplink::LinkState::backing_off,
+                                    uplink::LinkState::auth_refused, uplink::LinkState::target_refused,
                                     uplink::LinkState::closing};
 
 class Exposition {

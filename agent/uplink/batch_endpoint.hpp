@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "agent/auth/credential_flow.hpp"
@@ -35,38 +36,58 @@ struct EventOutcome {
   std::string reason;  // rejected: the platform's words (dead letter); retry: why
 };
 
-struct BatchResult {
-  // One outcome per event of the batch, in order; or empty, meaning `all` applies to every one.
-  std::vector<EventOutcome> outcomes;
-  EventOutcome all;
-  Error error;                           // for retry: what went wrong (retry_after when the server said)
-  bool credential_refused = false;       // a 401 on a credential believed valid: renew, then resend
-  // The server refuses what the configuration names (a point, a device, a
-  // permission), not the events: nothing was stored, the events stay
-  // buffered; `error` says which key to fix. A batch of several is narrowed
-  // down in halves; a refused single event holds its order keys back until
-  // the slow retry or a reload.
-  bool target_refused = false;
-  // The server refused the batch as a whole and stored none of it: one bad
-  // event spoils it. Sent again in halves until the bad one is alone, and
-  // then rejected (a batch of one that is refused is a rejection).
-  bool refused_whole = false;
-  std::optional<Duration> pause;         // the server's rate limit: send nothing for this long
-
-  static BatchResult delivered() { return {}; }
-  static BatchResult retry(Error why) {
-    BatchResult r;
-    r.all.kind = EventOutcome::Kind::retry;
-    r.all.reason = why.message;
-    r.error = std::move(why);
-    return r;
-  }
-  static BatchResult refused_target(std::string why) {
-    BatchResult r = retry(make_error(ErrorKind::target_refused, std::move(why)));
-    r.target_refused = true;
-    return r;
-  }
+// What became of a batch: one of a closed set.
+namespace batch {
+// Every event was stored. pause: the server's allowance is spent; the next
+// request waits this long.
+struct Delivered {
+  std::optional<Duration> pause;
 };
+// Every event was refused, each for itself: they go to the dead letters.
+struct Rejected {
+  std::string reason;
+};
+// One outcome per event, in order (some stored, some rejected, some sent
+// again); error: why those are sent again.
+struct PerEvent {
+  std::vector<EventOutcome> outcomes;
+  Error error;
+  std::optional<Duration> pause;
+};
+// Nothing was stored, through no fault of the events: sent again after the
+// back-off, or after pause when the server's rate limit said so.
+struct NotStored {
+  Error error;
+  std::optional<Duration> pause;
+};
+// A 401 on a credential believed valid: renewed, then the batch goes again.
+struct CredentialRefused {
+  Error error;
+};
+// The server refuses what the configuration names (a point, a device), not
+// the events: nothing was stored, the events stay buffered; error says which
+// key to fix. A batch of several is narrowed down in halves; a refused single
+// event holds its order keys back until the slow retry or a reload.
+struct TargetRefused {
+  Error error;
+};
+// The server refused the batch as a whole and stored none of it: one bad
+// event spoils it. Sent again in halves until the bad one is alone, and then
+// rejected (a batch of one that is refused is a rejection).
+struct RefusedWhole {
+  std::string reason;
+};
+}  // namespace batch
+
+using BatchResult = std::variant<batch::Delivered, batch::Rejected, batch::PerEvent, batch::NotStored,
+                                 batch::CredentialRefused, batch::TargetRefused, batch::RefusedWhole>;
+
+// Each of the batch's n events' outcome under the result.
+std::vector<EventOutcome> outcomes_of(const BatchResult& result, std::size_t n);
+// Why events go again (empty when none does for a reason of the server's).
+Error error_of(const BatchResult& result);
+// The server's rate limit: send nothing for this long.
+std::optional<Duration> pause_of(const BatchResult& result);
 
 class BatchEndpoint : public auth::CredentialFlow {
  public:

@@ -9,29 +9,20 @@ namespace mf::uplink {
 
 BatchLink::BatchLink(LinkId id, std::string owner, std::unique_ptr<BatchEndpoint> endpoint, LinkDeps& deps,
                      const LinkSettings& settings, LinkListener& listener)
-    : id_(id),
-      owner_(std::move(owner)),
-      endpoint_(std::move(endpoint)),
-      deps_(deps),
-      settings_(settings),
-      listener_(listener),
-      keeper_(*endpoint_, deps.scheduler, deps.random, deps.counters, settings.credential, owner_),
-      window_(deps.buffer, deps.counters, deps.tallies, deps.dead_letter),
-      backoff_(settings.backoff, deps.random),
+    : endpoint_(std::move(endpoint)),
+      core_(id, std::move(owner), *endpoint_, deps, settings, listener),
       limits_(endpoint_->limits()),
       max_events_(limits_.max_events),
       wait_timer_(deps.scheduler.make_timer()),
       pace_timer_(deps.scheduler.make_timer()),
       refusal_timer_(deps.scheduler.make_timer()) {
-  keeper_.set_listener(this);
+  core_.keeper().set_listener(this);
 }
 
 BatchLink::~BatchLink() = default;
 
-void BatchLink::add_actor(buffer::ActorId actor, const std::string& actor_json) { actors_[actor] = &actor_json; }
-
 void BatchLink::on_buffered(buffer::ActorId actor) {
-  if (in_ready_.insert(actor).second) ready_.push_back(actor);
+  core_.mark_ready(actor);
   pump_soon();
 }
 
@@ -40,7 +31,7 @@ void BatchLink::on_buffered(buffer::ActorId actor) {
 void BatchLink::pump_soon() {
   if (pump_posted_) return;
   pump_posted_ = true;
-  deps_.scheduler.post([this, alive = std::weak_ptr<bool>(alive_)] {
+  core_.deps().scheduler.post([this, alive = core_.alive()] {
     if (alive.expired()) return;
     pump_posted_ = false;
     pump();
@@ -48,87 +39,92 @@ void BatchLink::pump_soon() {
 }
 
 void BatchLink::start() {
-  closing_ = false;
-  has_slot_ = true;
+  core_.open();
   limits_ = endpoint_->limits();
   max_events_ = limits_.max_events;
   requests_allowed_ = std::max<std::size_t>(1, limits_.max_batches_in_flight);
-  for (const auto& [actor, json] : actors_) {
-    if (deps_.buffer.waiting(actor) > 0 && in_ready_.insert(actor).second) ready_.push_back(actor);
-  }
-  keeper_.start();
+  core_.mark_waiting_ready();
+  core_.keeper().start();
+  resume();
   pump();
 }
 
 void BatchLink::close() {
-  closing_ = true;
-  has_slot_ = false;
-  keeper_.stop();
+  core_.begin_close();
   wait_timer_->cancel();
   pace_timer_->cancel();
   forget_refusals();
   finish_close_if_done();
 }
 
-LinkState BatchLink::state() const {
-  if (closing_) return LinkState::closing;
-  if (keeper_.state() == auth::CredentialState::refused && !keeper_.usable()) return LinkState::auth_refused;
-  if (!refused_keys_.empty()) return LinkState::target_refused;
-  if (!keeper_.usable() && keeper_.state() != auth::CredentialState::none) {
-    return keeper_.state() == auth::CredentialState::backing_off ? LinkState::backing_off : LinkState::authenticating;
+void BatchLink::on_credential(bool) {
+  if (!wait_timer_->pending()) resume();
+  pump();
+}
+
+// Without a usable credential, the link is as far as its keeper.
+void BatchLink::on_credential_state(auth::CredentialState) {
+  if (core_.is_open() && !core_.keeper().usable()) resume();
+}
+
+// The state the link is in once nothing holds it back but the credential and refusals.
+void BatchLink::resume() {
+  const auth::CredentialKeeper& keeper = core_.keeper();
+  if (!core_.is_open()) return;
+  if (keeper.usable()) return core_.enter(refused_keys_.empty() ? LinkState::sending : LinkState::target_refused);
+  switch (keeper.state()) {
+    case auth::CredentialState::refused: return core_.enter(LinkState::auth_refused);
+    case auth::CredentialState::backing_off: return core_.enter(LinkState::backing_off);
+    case auth::CredentialState::none: return core_.enter(LinkState::idle);
+    default: return core_.enter(LinkState::authenticating);
   }
-  if (wait_timer_->pending()) return LinkState::backing_off;
-  if (in_flight_ > 0 || keeper_.usable()) return LinkState::streaming;
-  return LinkState::idle;
 }
 
-bool BatchLink::drained() const {
-  if (!window_.empty()) return false;
-  return std::none_of(ready_.begin(), ready_.end(), [this](buffer::ActorId a) { return deps_.buffer.waiting(a) > 0; });
-}
-
-void BatchLink::on_credential(bool) { pump(); }
 
 // The server refused what the configuration names for these events (a point,
 // a device): they, and whatever shares their order keys, wait for the slow
 // retry or a reload; the rest flows.
 void BatchLink::hold_refused(const Batch& batch, const std::string& why) {
-  if (refusal_ != why) {
-    log::error("{}: {}; those events stay buffered, tried again every {} or at a reload", owner_, why,
-               format_duration(settings_.credential.refused_retry));
+  const Duration retry = core_.settings().credential.refused_retry;
+  if (core_.refusal() != why) {
+    log::error("{}: {}; those events stay buffered, tried again every {} or at a reload", core_.owner(), why,
+               format_duration(retry));
   }
-  refusal_ = why;
+  core_.set_refusal(why);
   refused_keys_.insert(batch.keys.begin(), batch.keys.end());
+  resume();
   if (refusal_timer_->pending()) return;
-  refusal_timer_->start(settings_.credential.refused_retry, [this] { release_refused(); });
+  refusal_timer_->start(retry, [this] { release_refused(); });
 }
 
 void BatchLink::forget_refusals() {
   refusal_timer_->cancel();
   refused_keys_.clear();
-  refusal_.clear();
+  core_.clear_refusal();
 }
 
 void BatchLink::release_refused() {
   forget_refusals();
+  if (!wait_timer_->pending()) resume();
   pump();
 }
 
 void BatchLink::retry_now() {
-  if (closing_ || !has_slot_) return;
+  if (!core_.is_open()) return;
   if (!refused_keys_.empty()) release_refused();
-  backoff_.reset();
-  keeper_.retry_now();
+  core_.backoff().reset();
+  core_.keeper().retry_now();
   if (wait_timer_->pending() && !paused_) {  // a back-off, not the server's rate limit
     wait_timer_->cancel();
+    resume();
     pump();
   }
 }
 
 bool BatchLink::may_send() {
-  if (!has_slot_ || closing_ || !keeper_.usable() || wait_timer_->pending() || pace_timer_->pending()) return false;
+  if (!core_.is_open() || !core_.keeper().usable() || wait_timer_->pending() || pace_timer_->pending()) return false;
   if (in_flight_ >= requests_allowed_) return false;
-  const auto since = deps_.scheduler.now() - last_start_;
+  const auto since = core_.now() - last_start_;
   if (last_start_ != TimePoint{} && since < limits_.min_interval) {
     pace_timer_->start(std::chrono::ceil<Duration>(limits_.min_interval - since), [this] { pump(); });
     return false;
@@ -138,27 +134,20 @@ bool BatchLink::may_send() {
 
 void BatchLink::pump() {
   while (may_send()) {
-    fill_window();
+    fill_ledger();
     Batch batch = next_batch();
     if (batch.events.empty()) break;
     send(std::move(batch));
   }
-  if (drained()) listener_.on_drained(id_);
+  core_.report_if_drained();
 }
 
 // As many events as the requests allowed in flight can carry (a stream's
 // window, uplink.window, would cut every batch short).
-void BatchLink::fill_window() {
-  const std::size_t capacity = std::max(settings_.in_flight.max_events, limits_.max_events * limits_.max_batches_in_flight);
-  while (window_.size() < capacity && !ready_.empty()) {
-    const buffer::ActorId actor = ready_.front();
-    ready_.pop_front();
-    auto it = actors_.find(actor);
-    if (it == actors_.end() || window_.lease(actor, *it->second) == nullptr) {
-      in_ready_.erase(actor);
-      continue;
-    }
-    ready_.push_back(actor);  // round robin: one event per actor in turn
+void BatchLink::fill_ledger() {
+  const std::size_t capacity =
+      std::max(core_.settings().in_flight.max_events, limits_.max_events * limits_.max_batches_in_flight);
+  while (core_.ledger().size() < capacity && core_.lease_next() != nullptr) {
   }
 }
 
@@ -176,7 +165,7 @@ BatchLink::Batch BatchLink::next_batch() {
   const auto blocked = [this](std::uint64_t k) {
     return keys_in_flight_.count(k) > 0 || blocked_scratch_.count(k) > 0 || refused_keys_.count(k) > 0;
   };
-  window_.for_each_unsent([&](const OutgoingEvent& event) {
+  core_.ledger().for_each_unsent([&](const OutgoingEvent& event) {
     const auto& keys = keys_of(event);
     if (std::any_of(keys.begin(), keys.end(), blocked)) {
       blocked_scratch_.insert(keys.begin(), keys.end());
@@ -198,31 +187,31 @@ BatchLink::Batch BatchLink::next_batch() {
 
 void BatchLink::send(Batch batch) {
   ++in_flight_;
-  ++deps_.counters.requests;
-  last_start_ = deps_.scheduler.now();
-  for (std::uint64_t seq : batch.seqs) window_.mark_sent(seq, last_start_);
+  ++core_.deps().counters.requests;
+  last_start_ = core_.now();
+  for (std::uint64_t seq : batch.seqs) core_.ledger().mark_sent(seq, last_start_);
   for (std::uint64_t k : batch.keys) ++keys_in_flight_[k];
-  std::weak_ptr<bool> alive = alive_;
   auto events = std::move(batch.events);
-  endpoint_->send(events, [this, alive, batch = std::move(batch)](BatchResult result) {
+  endpoint_->send(events, [this, alive = core_.alive(), batch = std::move(batch)](BatchResult result) {
     if (alive.expired()) return;
     on_result(batch, std::move(result));
   });
 }
 
 void BatchLink::apply(std::uint64_t seq, const EventOutcome& outcome, bool& retried) {
+  Window& ledger = core_.ledger();
   switch (outcome.kind) {
     case EventOutcome::Kind::delivered:
-      window_.confirm(seq, true);
+      ledger.confirm(seq, true);
       keys_of_.erase(seq);
       return;
     case EventOutcome::Kind::rejected:
-      log::warn("{}: the platform rejected an event: {}", owner_, outcome.reason);
-      window_.confirm(seq, false, outcome.reason);
+      log::warn("{}: the platform rejected an event: {}", core_.owner(), outcome.reason);
+      ledger.confirm(seq, false, outcome.reason);
       keys_of_.erase(seq);
       return;
     case EventOutcome::Kind::retry:
-      window_.unsend({seq});
+      ledger.unsend({seq});
       retried = true;
       return;
   }
@@ -235,46 +224,48 @@ void BatchLink::on_result(const Batch& batch, BatchResult result) {
     if (--it->second == 0) keys_in_flight_.erase(it);
   }
   const std::vector<std::uint64_t>& seqs = batch.seqs;
-  if (result.credential_refused) {
-    window_.unsend(seqs);
-    if (!closing_) keeper_.invalidate(result.error.message);  // on_credential sends again
+  if (const auto* refused = std::get_if<batch::CredentialRefused>(&result)) {
+    core_.ledger().unsend(seqs);
+    if (!core_.closing()) {
+      core_.enter(LinkState::authenticating);
+      core_.keeper().invalidate(refused->error.message);  // on_credential sends again
+    }
     return finish_close_if_done();
   }
-  if (result.target_refused) {
+  if (const auto* refused = std::get_if<batch::TargetRefused>(&result)) {
     // Which events' target is refused: a batch of several is sent again in
     // halves, like one refused whole, until the refused ones are alone.
     if (seqs.size() > 1) return send_again_in_halves(seqs);
-    window_.unsend(seqs);
-    if (!closing_) hold_refused(batch, result.error.message);
+    core_.ledger().unsend(seqs);
+    if (!core_.closing()) hold_refused(batch, refused->error.message);
     pump();
     return finish_close_if_done();
   }
-  if (result.refused_whole && seqs.size() > 1) {
+  if (const auto* refused = std::get_if<batch::RefusedWhole>(&result); refused != nullptr && seqs.size() > 1) {
     log::info("{}: a batch of {} events was refused as a whole ({}); sending it again in halves to find the one at fault",
-              owner_, seqs.size(), result.all.reason);
+              core_.owner(), seqs.size(), refused->reason);
     return send_again_in_halves(seqs);
   }
-  if (result.refused_whole) result.all.kind = EventOutcome::Kind::rejected;
+  const std::vector<EventOutcome> outcomes = outcomes_of(result, seqs.size());
   bool retried = false;
-  for (std::size_t i = 0; i < seqs.size(); ++i) {
-    apply(seqs[i], result.outcomes.empty() ? result.all : result.outcomes[i], retried);
-  }
-  if (retried && !closing_) {
-    const bool rate_limited = result.pause.has_value();
-    if (!rate_limited) {  // a loss: fewer and smaller requests until they go through again
+  for (std::size_t i = 0; i < seqs.size(); ++i) apply(seqs[i], outcomes.at(i), retried);
+  const std::optional<Duration> pause = pause_of(result);
+  if (retried && !core_.closing()) {
+    const Error error = error_of(result);
+    if (!pause) {  // a loss: fewer and smaller requests until they go through again
       requests_allowed_ = std::max<std::size_t>(1, requests_allowed_ / 2);
       max_events_ = std::max<std::size_t>(1, max_events_ / 2);
     }
-    const Duration delay = rate_limited ? *result.pause : backoff_.next(result.error.retry_after);
-    if (rate_limited) ++deps_.counters.rate_limited;
-    log::warn("{}: {}; sending again in {}", owner_, result.error.message, format_duration(delay));
-    wait(delay, rate_limited);
+    const Duration delay = pause ? *pause : core_.backoff().next(error.retry_after);
+    if (pause) ++core_.deps().counters.rate_limited;
+    log::warn("{}: {}; sending again in {}", core_.owner(), error.message, format_duration(delay));
+    wait(delay, pause.has_value());
   } else if (!retried) {
-    backoff_.reset();
-    keeper_.proven();
+    core_.backoff().reset();
+    core_.keeper().proven();
     max_events_ = std::min(limits_.max_events, max_events_ * 2);
     requests_allowed_ = std::min(std::max<std::size_t>(1, limits_.max_batches_in_flight), requests_allowed_ + 1);
-    if (result.pause && !closing_) wait(*result.pause, true);  // the batch went, but the allowance is spent
+    if (pause && !core_.closing()) wait(*pause, true);  // the batch went, but the allowance is spent
   }
   pump();
   finish_close_if_done();
@@ -282,7 +273,7 @@ void BatchLink::on_result(const Batch& batch, BatchResult result) {
 
 // The batch goes again, split, so that what spoiled it ends up alone.
 void BatchLink::send_again_in_halves(const std::vector<std::uint64_t>& seqs) {
-  window_.unsend(seqs);
+  core_.ledger().unsend(seqs);
   max_events_ = std::max<std::size_t>(1, seqs.size() / 2);
   pump();
   finish_close_if_done();
@@ -290,18 +281,18 @@ void BatchLink::send_again_in_halves(const std::vector<std::uint64_t>& seqs) {
 
 void BatchLink::wait(Duration delay, bool pause) {
   paused_ = pause;
+  core_.enter(LinkState::backing_off);
   wait_timer_->start(delay, [this] {
     paused_ = false;
+    resume();
     pump();
   });
 }
 
 void BatchLink::finish_close_if_done() {
-  if (!closing_ || in_flight_ > 0) return;
-  closing_ = false;
-  window_.give_back();
+  if (!core_.closing() || in_flight_ > 0) return;
   keys_of_.clear();
-  listener_.on_link_closed(id_);
+  core_.finish_close();
 }
 
 }  // namespace mf::uplink

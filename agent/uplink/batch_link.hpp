@@ -3,10 +3,11 @@
 // events taken from the buffer, and batches of them in flight, each delivered
 // by the platform's BatchEndpoint.
 //
-//   idle ──start──> authenticating ──granted──> sending <──> waiting (back-off, rate limit)
-//                        │                         │
-//                        v                         v 401: renew, resend
+//   idle ──start──> authenticating ──granted──> sending <──> backing_off (a failure, the rate limit)
+//                        │                         │  ^
+//                        v                         v  │ 401: renew, resend
 //                   auth_refused              authenticating
+//   sending <──> target_refused: some order keys held back, the rest flows
 //   A batch refused for the configuration's target (a point, a device) holds
 //   its order keys back until the slow retry or a reload; the rest flows.
 //
@@ -18,7 +19,6 @@
 // alone and in the dead letters while the rest flows. After a lost request,
 // fewer and smaller requests go until one succeeds, then they grow back
 // (halved, then one more request and twice the batch per success).
-#include <deque>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -26,6 +26,7 @@
 
 #include "agent/uplink/batch_endpoint.hpp"
 #include "agent/uplink/link.hpp"
+#include "agent/uplink/link_core.hpp"
 
 namespace mf::uplink {
 
@@ -37,17 +38,14 @@ class BatchLink final : public Link, auth::CredentialListener {
   BatchLink(const BatchLink&) = delete;
   BatchLink& operator=(const BatchLink&) = delete;
 
-  void add_actor(buffer::ActorId actor, const std::string& actor_json) override;
+  void add_actor(buffer::ActorId actor, const std::string& actor_json) override { core_.add_actor(actor, actor_json); }
   void on_buffered(buffer::ActorId actor) override;
   void start() override;
   void close() override;
-  LinkState state() const override;
-  bool drained() const override;
-  std::optional<TimePoint> credential_expires_at() const override { return keeper_.expires_at(); }
-  std::string credential_problem() const override {
-    if (!refusal_.empty()) return refusal_;
-    return keeper_.usable() ? std::string() : keeper_.problem();
-  }
+  LinkState state() const override { return core_.state(); }
+  bool drained() const override { return core_.drained(); }
+  std::optional<TimePoint> credential_expires_at() const override { return core_.keeper().expires_at(); }
+  std::string credential_problem() const override { return core_.credential_problem(); }
   std::size_t connections() const override { return in_flight_; }
   void retry_now() override;
 
@@ -59,9 +57,11 @@ class BatchLink final : public Link, auth::CredentialListener {
   };
 
   void on_credential(bool renewal) override;
+  void on_credential_state(auth::CredentialState state) override;
+  void resume();
   void pump();
   void pump_soon();
-  void fill_window();
+  void fill_ledger();
   const std::vector<std::uint64_t>& keys_of(const OutgoingEvent& event);
   bool may_send();
   Batch next_batch();
@@ -75,34 +75,19 @@ class BatchLink final : public Link, auth::CredentialListener {
   void release_refused();
   void finish_close_if_done();
 
-  LinkId id_;
-  std::string owner_;
-  std::unique_ptr<BatchEndpoint> endpoint_;
-  LinkDeps& deps_;
-  const LinkSettings& settings_;
-  LinkListener& listener_;
-  auth::CredentialKeeper keeper_;
-  Window window_;
-  Backoff backoff_;
+  std::unique_ptr<BatchEndpoint> endpoint_;  // before core_, whose keeper uses it
+  LinkCore core_;
   BatchLimits limits_;
-
-  std::unordered_map<buffer::ActorId, const std::string*> actors_;
-  std::deque<buffer::ActorId> ready_;
-  std::unordered_set<buffer::ActorId> in_ready_;
 
   std::size_t in_flight_ = 0;       // requests under way
   std::size_t max_events_ = 0;      // per batch now: halved after a loss or while a refused batch is narrowed down
   std::size_t requests_allowed_ = 1;  // in flight now: halved after a loss, one more after each success
-  std::string refusal_;  // the server refuses the configured target: why (empty: it does not)
-  bool closing_ = false;
-  bool has_slot_ = false;
   bool paused_ = false;             // the rate limit, not a failure
   TimePoint last_start_{};          // of the latest request, for the platform's min_interval
   std::unique_ptr<Timer> wait_timer_;  // back-off or the server's rate limit
   std::unique_ptr<Timer> pace_timer_;  // the platform's min_interval between requests
   std::unique_ptr<Timer> refusal_timer_;  // the slow retry of refused targets
   std::unordered_set<std::uint64_t> refused_keys_;  // order keys whose target the server refuses: held back
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool pump_posted_ = false;
   // Order keys of the events in flight (key -> events), and each leased event's keys, found once.
   std::unordered_map<std::uint64_t, std::size_t> keys_in_flight_;

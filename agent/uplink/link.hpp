@@ -25,7 +25,8 @@ namespace mf::uplink {
 
 using LinkId = std::uint32_t;
 
-enum class LinkState { idle, authenticating, connecting, streaming, backing_off, auth_refused, target_refused, closing };
+// streaming: a WebSocket link delivering; sending: an HTTP link holding a credential and delivering.
+enum class LinkState { idle, authenticating, connecting, streaming, sending, backing_off, auth_refused, target_refused, closing };
 const char* to_string(LinkState state);
 
 struct LinkSettings {

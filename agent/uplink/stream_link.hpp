@@ -20,14 +20,12 @@
 // replies keep pace and halves on a lost connection. An event that was alone
 // in flight each of uplink.max_attempts times the connection died goes to the
 // dead letters (a poison event), and the rest flows.
-#include <deque>
 #include <memory>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "agent/uplink/in_flight_limit.hpp"
 #include "agent/uplink/link.hpp"
+#include "agent/uplink/link_core.hpp"
 #include "agent/uplink/stream_protocol.hpp"
 
 namespace mf::uplink {
@@ -40,17 +38,14 @@ class StreamLink final : public Link, auth::CredentialListener {
   StreamLink(const StreamLink&) = delete;
   StreamLink& operator=(const StreamLink&) = delete;
 
-  void add_actor(buffer::ActorId actor, const std::string& actor_json) override;
+  void add_actor(buffer::ActorId actor, const std::string& actor_json) override { core_.add_actor(actor, actor_json); }
   void on_buffered(buffer::ActorId actor) override;
   void start() override;
   void close() override;
-  LinkState state() const override;
-  bool drained() const override;
-  std::optional<TimePoint> credential_expires_at() const override { return keeper_.expires_at(); }
-  std::string credential_problem() const override {
-    if (!refusal_.empty()) return refusal_;
-    return keeper_.usable() ? std::string() : keeper_.problem();
-  }
+  LinkState state() const override { return core_.state(); }
+  bool drained() const override { return core_.drained(); }
+  std::optional<TimePoint> credential_expires_at() const override { return core_.keeper().expires_at(); }
+  std::string credential_problem() const override { return core_.credential_problem(); }
   void retry_now() override;
   std::size_t connections() const override;
 
@@ -59,10 +54,11 @@ class StreamLink final : public Link, auth::CredentialListener {
   friend struct Slot;
 
   void on_credential(bool renewal) override;
+  void on_credential_state(auth::CredentialState state) override;
   void connect_if_possible();
+  void wait_for_credential();
   void open_connection();
   void pump();
-  const OutgoingEvent* lease_next();
   bool sending_blocked() const;
   TimePoint stop_sending_at(const Slot& slot) const;
   void on_ready(Slot& slot);
@@ -78,33 +74,18 @@ class StreamLink final : public Link, auth::CredentialListener {
   void bury(std::unique_ptr<Slot>& slot);
   void finish_close_if_done();
 
-  LinkId id_;
-  std::string owner_;  // for the log: "actor #3", "sama"
-  std::unique_ptr<StreamEndpoint> endpoint_;
-  LinkDeps& deps_;
-  const LinkSettings& settings_;
-  LinkListener& listener_;
-  auth::CredentialKeeper keeper_;
-  Window window_;
+  std::unique_ptr<StreamEndpoint> endpoint_;  // before core_, whose keeper uses it
+  LinkCore core_;
   InFlightLimit limit_;
-  Backoff backoff_;
 
-  std::unordered_map<buffer::ActorId, const std::string*> actors_;
-  std::deque<buffer::ActorId> ready_;  // actors that may have events waiting in the buffer
-  std::unordered_set<buffer::ActorId> in_ready_;
-
-  std::unique_ptr<Slot> active_;    // streaming
-  std::unique_ptr<Slot> renewing_;  // being opened (first connection or make-before-break)
-  std::unique_ptr<Slot> retiring_;  // replaced; closes once its replies are in
+  std::unique_ptr<Slot> active_;      // streaming
+  std::unique_ptr<Slot> connecting_;  // being opened: the first connection, or make-before-break
+  std::unique_ptr<Slot> retiring_;    // replaced; closes once its replies are in
   std::vector<std::unique_ptr<Slot>> graveyard_;  // closed slots, freed outside their own callbacks
 
-  std::string refusal_;  // the server refuses the configured target: why (empty: it does not)
-  bool closing_ = false;
-  bool has_slot_ = false;  // between start() and close(): allowed to connect
   TimePoint streaming_since_{};
   std::unique_ptr<Timer> retry_timer_;
   std::unique_ptr<Timer> hard_stop_timer_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace mf::uplink

@@ -61,11 +61,10 @@ class ScriptedEndpoint final : public BatchEndpoint {
     batch_sizes.push_back(events.size());
     started.push_back(scheduler_.now());
     max_in_flight = std::max(max_in_flight, ++in_flight);
-    BatchResult r = answer ? answer(events) : BatchResult::delivered();
-    const bool stores = !r.refused_whole && !r.credential_refused && r.all.kind != EventOutcome::Kind::retry;
+    BatchResult r = answer ? answer(events) : batch::Delivered{};
+    const auto outcomes = outcomes_of(r, events.size());
     for (std::size_t i = 0; i < events.size(); ++i) {
-      const auto kind = r.outcomes.empty() ? r.all.kind : r.outcomes[i].kind;
-      if (stores && kind == EventOutcome::Kind::delivered) stored[*events[i]->actor_json].push_back(seq_of(*events[i]));
+      if (outcomes[i].kind == EventOutcome::Kind::delivered) stored[*events[i]->actor_json].push_back(seq_of(*events[i]));
     }
     timers_.push_back(scheduler_.make_timer());
     timers_.back()->start(latency, [this, r, done] {
@@ -156,7 +155,8 @@ TEST_F(BatchLinkTest, DisjointKeysGoInParallelUpToTheLimit) {
 TEST_F(BatchLinkTest, FailedRequestsAreResentInOrderAfterTheBackOff) {
   int calls = 0;
   endpoint->answer = [&](const std::vector<const OutgoingEvent*>&) {
-    return ++calls % 3 == 0 ? BatchResult::retry(make_error(ErrorKind::network, "connection reset")) : BatchResult::delivered();
+    if (++calls % 3 == 0) return BatchResult(batch::NotStored{make_error(ErrorKind::network, "connection reset"), std::nullopt});
+    return BatchResult(batch::Delivered{});
   };
   link->start();
   for (int i = 0; i < 300; ++i) push(static_cast<std::size_t>(i % 3), i / 3);
@@ -176,10 +176,10 @@ TEST_F(BatchLinkTest, ARefusedTargetHoldsItsEventsBackAndTheRestFlows) {
     for (const auto* e : events) {
       if (refusing && *e->actor_json == actors[1]) {
         ++refused;
-        return BatchResult::refused_target("no such object; check the mapping");
+        return BatchResult(batch::TargetRefused{make_error(ErrorKind::target_refused, "no such object; check the mapping")});
       }
     }
-    return BatchResult::delivered();
+    return BatchResult(batch::Delivered{});
   };
   link->start();
   for (int i = 0; i < 30; ++i) push(static_cast<std::size_t>(i % 3), i / 3);
@@ -206,13 +206,10 @@ TEST_F(BatchLinkTest, ABatchRefusedAsAWholeIsNarrowedDownToItsBadEvent) {
   endpoint->answer = [](const std::vector<const OutgoingEvent*>& events) {
     for (const auto* e : events) {
       if (seq_of(*e) == 13) {
-        BatchResult r;
-        r.refused_whole = true;
-        r.all.reason = "value of the wrong type";
-        return r;
+        return BatchResult(batch::RefusedWhole{"value of the wrong type"});
       }
     }
-    return BatchResult::delivered();
+    return BatchResult(batch::Delivered{});
   };
   link->start();
   for (int i = 0; i < 40; ++i) push(0, i);
@@ -230,14 +227,13 @@ TEST_F(BatchLinkTest, ABatchRefusedAsAWholeIsNarrowedDownToItsBadEvent) {
 TEST_F(BatchLinkTest, PartOfABatchMayGoAndTheRestIsSentAgain) {
   bool first = true;
   endpoint->answer = [&](const std::vector<const OutgoingEvent*>& events) {
-    BatchResult r;
-    if (!first) return r;
+    if (!first) return BatchResult(batch::Delivered{});
     first = false;
     EXPECT_EQ(events.size(), 5u);
-    r.outcomes.assign(events.size(), {});
+    batch::PerEvent r{std::vector<EventOutcome>(events.size()), make_error(ErrorKind::server, "part of the data was not stored"),
+                      std::nullopt};
     r.outcomes.at(2).kind = EventOutcome::Kind::retry;
-    r.error = make_error(ErrorKind::server, "part of the data was not stored");
-    return r;
+    return BatchResult(r);
   };
   for (int i = 0; i < 5; ++i) push(0, i);
   link->start();
@@ -252,9 +248,8 @@ TEST_F(BatchLinkTest, TheRateLimitPausesWithoutBackOffAndPacingSpacesRequests) {
   endpoint->limits_.max_events = 2;
   int calls = 0;
   endpoint->answer = [&](const std::vector<const OutgoingEvent*>&) {
-    BatchResult r = ++calls == 3 ? BatchResult::retry(make_error(ErrorKind::server, "HTTP 429")) : BatchResult::delivered();
-    if (calls == 3) r.pause = seconds(7);
-    return r;
+    if (++calls == 3) return BatchResult(batch::NotStored{make_error(ErrorKind::server, "HTTP 429"), seconds(7)});
+    return BatchResult(batch::Delivered{});
   };
   link->start();
   for (int i = 0; i < 20; ++i) push(0, i);
@@ -270,13 +265,9 @@ TEST_F(BatchLinkTest, TheRateLimitPausesWithoutBackOffAndPacingSpacesRequests) {
 TEST_F(BatchLinkTest, A401RenewsTheCredentialOnceAndSendsAgain) {
   bool refused = false;
   endpoint->answer = [&](const std::vector<const OutgoingEvent*>&) {
-    BatchResult r;
-    if (!refused) {
-      refused = true;
-      r.credential_refused = true;
-      r.error = make_error(ErrorKind::auth_rejected, "HTTP 401");
-    }
-    return r;
+    if (refused) return BatchResult(batch::Delivered{});
+    refused = true;
+    return BatchResult(batch::CredentialRefused{make_error(ErrorKind::auth_rejected, "HTTP 401")});
   };
   link->start();
   for (int i = 0; i < 5; ++i) push(0, i);

@@ -174,7 +174,7 @@ void Endpoint::send(const std::vector<const uplink::OutgoingEvent*>& events, std
   if (bodies.empty()) {
     written_.erase(e.seq);
     auto finished = std::move(write->done);
-    return finished(BatchResult::delivered());
+    return finished(uplink::batch::Delivered{});
   }
   for (auto& [object, body] : bodies) {
     net::HttpRequest request;
@@ -188,6 +188,18 @@ void Endpoint::send(const std::vector<const uplink::OutgoingEvent*>& events, std
       on_written(write, object, std::move(r));
     });
   }
+}
+
+// The worst answer decides: a rejection over a refused token or object over a failure.
+BatchResult Endpoint::result_of(const Write& w) {
+  switch (w.outcome.kind) {
+    case EventOutcome::Kind::delivered: return uplink::batch::Delivered{};
+    case EventOutcome::Kind::rejected: return uplink::batch::Rejected{w.outcome.reason};
+    case EventOutcome::Kind::retry: break;
+  }
+  if (w.credential_refused) return uplink::batch::CredentialRefused{w.error};
+  if (w.target_refused) return uplink::batch::TargetRefused{w.error};
+  return uplink::batch::NotStored{w.error, std::nullopt};
 }
 
 void Endpoint::on_written(std::shared_ptr<Write> w, const std::string& object, Expected<net::HttpResponse> r) {
@@ -229,14 +241,9 @@ void Endpoint::on_written(std::shared_ptr<Write> w, const std::string& object, E
     }
   }
   if (--w->pending > 0) return;
-  BatchResult result;
-  result.all = w->outcome;
-  result.error = w->error;
-  result.credential_refused = w->credential_refused && w->outcome.kind != EventOutcome::Kind::rejected;
-  result.target_refused = w->target_refused && !result.credential_refused && w->outcome.kind != EventOutcome::Kind::rejected;
-  if (result.all.kind != EventOutcome::Kind::retry) written_.erase(w->seq);
+  if (w->outcome.kind != EventOutcome::Kind::retry) written_.erase(w->seq);
   auto done = std::move(w->done);
-  done(std::move(result));
+  done(result_of(*w));
 }
 
 }  // namespace mf::mobiusflow

@@ -40,6 +40,7 @@ class Endpoint final : public uplink::BatchEndpoint {
  private:
   struct Write;
   void post_auth(const std::string& path, std::string body, bool refreshing, Callback done);
+  static uplink::BatchResult result_of(const Write& w);
   void on_written(std::shared_ptr<Write> w, const std::string& object, Expected<net::HttpResponse> response);
 
   net::HttpClient& http_;

@@ -62,6 +62,8 @@ std::size_t member_count(std::string_view json) {
   return n;
 }
 
+BatchResult not_stored(Error why) { return uplink::batch::NotStored{std::move(why), std::nullopt}; }
+
 // False when one of the attributes has a component that cannot be made.
 bool usable(const std::map<std::string, std::string>& unusable, const rapidjson::Value& attributes) {
   if (unusable.empty()) return true;
@@ -282,11 +284,10 @@ void Endpoint::register_components(std::shared_ptr<Delivery> d) {
   log::info("oisp: registering component '{}' ({}) of device {}", c.name, c.type, settings_.device_id);
   call("POST", "/v1/api/devices/" + settings_.device_id + "/components", components_body({c}), &state_.device_token,
        [this, d, c](Expected<net::HttpResponse> r) {
-         if (!r) return finish(d, BatchResult::retry(r.error()));
+         if (!r) return finish(d, not_stored(r.error()));
          if (r->status == 401) {
-           BatchResult result = BatchResult::retry(make_error(ErrorKind::auth_rejected, "OISP refused the device token (HTTP 401)"));
-           result.credential_refused = true;
-           return finish(d, std::move(result));
+           return finish(d, uplink::batch::CredentialRefused{
+                                make_error(ErrorKind::auth_rejected, "OISP refused the device token (HTTP 401)")});
          }
          if (success(r->status)) {
            state_.components[c.name] = c.cid;
@@ -295,7 +296,7 @@ void Endpoint::register_components(std::shared_ptr<Delivery> d) {
          }
          if (r->status == 409) return recover_component(d, c);  // there already: a lost answer, or lost state
          if (r->status >= 500 || r->status == 429) {
-           return finish(d, BatchResult::retry(refusal(*r, "the registration of component '" + c.name + "'", "")));
+           return finish(d, not_stored(refusal(*r, "the registration of component '" + c.name + "'", "")));
          }
          const ServerError e = server_error(*r);
          d->unusable[c.name] = e.code == 1511 ? "OISP's catalog has no component type '" + c.type + "' for attribute '" + c.name +
@@ -310,13 +311,13 @@ void Endpoint::register_components(std::shared_ptr<Delivery> d) {
 // 409: the name exists on the device; its cid is what the server lists.
 void Endpoint::recover_component(std::shared_ptr<Delivery> d, ComponentSpec wanted) {
   call("GET", "/v1/api/devices/" + settings_.device_id, {}, &state_.device_token, [this, d, wanted](Expected<net::HttpResponse> r) {
-    if (!r) return finish(d, BatchResult::retry(r.error()));
-    if (!success(r->status)) return finish(d, BatchResult::retry(refusal(*r, "the device's components", "")));
+    if (!r) return finish(d, not_stored(r.error()));
+    if (!success(r->status)) return finish(d, not_stored(refusal(*r, "the device's components", "")));
     auto known = parse_device_components(*r);
-    if (!known) return finish(d, BatchResult::retry(known.error()));
+    if (!known) return finish(d, not_stored(known.error()));
     auto it = known->find(wanted.name);
     if (it == known->end()) {
-      return finish(d, BatchResult::retry(make_error(ErrorKind::server, "OISP says component '" + wanted.name +
+      return finish(d, not_stored(make_error(ErrorKind::server, "OISP says component '" + wanted.name +
                                                                             "' exists but does not list it")));
     }
     state_.components[wanted.name] = it->second;
@@ -365,10 +366,10 @@ void Endpoint::post_data(std::shared_ptr<Delivery> d) {
   }
   w.EndArray();
   w.EndObject();
-  if (items == 0) return finish(d, BatchResult::delivered());  // nothing left: it went in an earlier, partial batch
+  if (items == 0) return finish(d, uplink::batch::Delivered{});  // nothing left: it went in an earlier, partial batch
   call("POST", "/v1/api/data/" + settings_.device_id, std::string(b.GetString(), b.GetSize()), &state_.device_token,
        [this, d](Expected<net::HttpResponse> r) {
-         if (!r) return finish(d, BatchResult::retry(r.error()));
+         if (!r) return finish(d, not_stored(r.error()));
          on_data_answer(d, *r);
        });
 }
@@ -377,41 +378,31 @@ void Endpoint::on_data_answer(std::shared_ptr<Delivery> d, const net::HttpRespon
   const auto pause = rate_limit_pause(r);
   const ServerError e = server_error(r);
   switch (sort_data_answer(r.status, e)) {
-    case DataAnswer::delivered: {
-      BatchResult result = BatchResult::delivered();
-      result.pause = pause;  // the allowance is spent: wait for its reset
-      return finish(d, std::move(result));
-    }
-    case DataAnswer::rate_limited: {
-      BatchResult result = BatchResult::retry(make_error(ErrorKind::server, "OISP's rate limit (" + describe(e) + ")"));
-      result.pause = pause;
-      return finish(d, std::move(result));
-    }
-    case DataAnswer::credential: {
-      BatchResult result = BatchResult::retry(make_error(ErrorKind::auth_rejected, "OISP refused the device token (" + describe(e) + ")"));
-      result.credential_refused = true;
-      return finish(d, std::move(result));
-    }
+    case DataAnswer::delivered:
+      return finish(d, uplink::batch::Delivered{pause});  // with a pause: the allowance is spent, wait for its reset
+    case DataAnswer::rate_limited:
+      return finish(d, uplink::batch::NotStored{make_error(ErrorKind::server, "OISP's rate limit (" + describe(e) + ")"), pause});
+    case DataAnswer::credential:
+      return finish(d, uplink::batch::CredentialRefused{
+                           make_error(ErrorKind::auth_rejected, "OISP refused the device token (" + describe(e) + ")")});
     case DataAnswer::partly_stored: return settle_partial_answer(d, e);
     case DataAnswer::components_unknown:
       state_.components.clear();  // the server knows none of ours: register them again
       save();
-      return finish(d, BatchResult::retry(make_error(ErrorKind::server, "OISP knows none of the device's components (" + describe(e) +
+      return finish(d, not_stored(make_error(ErrorKind::server, "OISP knows none of the device's components (" + describe(e) +
                                                                             "); registering them again")));
     case DataAnswer::configuration:
-      return finish(d, BatchResult::refused_target("OISP refuses data for device " + settings_.device_id + " (" + describe(e) +
-                                                   "); check oisp.device_id and collector.url"));
-    case DataAnswer::event: {
-      BatchResult result;  // 400 6400 and the like: nothing of it was stored
-      result.refused_whole = true;
-      result.all.reason = "OISP refused the data (" + describe(e) + (e.errors.empty() ? "" : ": " + e.errors.substr(0, 200)) + ")";
-      return finish(d, std::move(result));
-    }
+      return finish(d, uplink::batch::TargetRefused{make_error(
+                           ErrorKind::target_refused, "OISP refuses data for device " + settings_.device_id + " (" +
+                                                          describe(e) + "); check oisp.device_id and collector.url")});
+    case DataAnswer::event:  // 400 6400 and the like: nothing of it was stored
+      return finish(d, uplink::batch::RefusedWhole{"OISP refused the data (" + describe(e) +
+                                                   (e.errors.empty() ? "" : ": " + e.errors.substr(0, 200)) + ")"});
     case DataAnswer::transient: break;
   }
   Error busy = make_error(ErrorKind::server, "OISP did not store the data (" + describe(e) + ")");
   if (r.retry_after) busy.retry_after = net::parse_retry_after(*r.retry_after);
-  finish(d, BatchResult::retry(std::move(busy)));
+  finish(d, not_stored(std::move(busy)));
 }
 
 // Part was stored: the components listed (or, when the answer does not list
@@ -433,7 +424,7 @@ void Endpoint::settle_partial_answer(std::shared_ptr<Delivery> d, const ServerEr
 // (their components registered anew), alone: nothing is stored twice.
 void Endpoint::settle_partial(std::shared_ptr<Delivery> d, std::vector<std::string> stored_cids) {
   const std::set<std::string> stored(stored_cids.begin(), stored_cids.end());
-  BatchResult result;
+  uplink::batch::PerEvent result;
   result.error = make_error(ErrorKind::server, "OISP stored only part of a batch (6402); the rest goes again");
   bool forgot = false;
   for (std::size_t index : d->posted) {
@@ -460,31 +451,42 @@ void Endpoint::settle_partial(std::shared_ptr<Delivery> d, std::vector<std::stri
   finish(d, std::move(result));
 }
 
+// For the posted events only: with the ones left out as unusable, one outcome per event.
+BatchResult Endpoint::with_unusable(const Delivery& d, BatchResult posted_result) {
+  if (d.unusable.empty()) return posted_result;
+  // About the request, not its events: the whole batch again (the unusable ones are found again).
+  if (std::holds_alternative<uplink::batch::CredentialRefused>(posted_result) ||
+      std::holds_alternative<uplink::batch::TargetRefused>(posted_result) ||
+      std::holds_alternative<uplink::batch::RefusedWhole>(posted_result)) {
+    return posted_result;
+  }
+  const std::vector<EventOutcome> posted = uplink::outcomes_of(posted_result, d.posted.size());
+  uplink::batch::PerEvent result{std::vector<EventOutcome>(d.events.size()), uplink::error_of(posted_result),
+                                 uplink::pause_of(posted_result)};
+  std::vector<bool> was_posted(d.events.size(), false);
+  for (std::size_t k = 0; k < d.posted.size(); ++k) {
+    was_posted[d.posted[k]] = true;
+    result.outcomes[d.posted[k]] = posted[k];
+  }
+  for (std::size_t i = 0; i < d.events.size(); ++i) {
+    if (was_posted[i]) continue;
+    auto doc = json::parse_untrusted(d.events[i]->attributes_json, {1 << 20, 8});
+    for (auto it = doc->MemberBegin(); it != doc->MemberEnd(); ++it) {
+      if (auto why = d.unusable.find(it->name.GetString()); why != d.unusable.end()) {
+        result.outcomes[i] = {EventOutcome::Kind::rejected, why->second};
+      }
+    }
+  }
+  return result;
+}
+
 // One outcome per event of the batch: the posted ones as the server answered,
 // the ones with an unusable attribute rejected.
 void Endpoint::finish(std::shared_ptr<Delivery> d, BatchResult result) {
-  if (!d->unusable.empty()) {
-    std::vector<EventOutcome> outcomes(d->events.size());
-    std::vector<bool> posted(d->events.size(), false);
-    for (std::size_t k = 0; k < d->posted.size(); ++k) {
-      posted[d->posted[k]] = true;
-      outcomes[d->posted[k]] = result.outcomes.empty() ? result.all : result.outcomes[k];
-    }
-    for (std::size_t i = 0; i < d->events.size(); ++i) {
-      if (posted[i]) continue;
-      auto doc = json::parse_untrusted(d->events[i]->attributes_json, {1 << 20, 8});
-      for (auto it = doc->MemberBegin(); it != doc->MemberEnd(); ++it) {
-        if (auto why = d->unusable.find(it->name.GetString()); why != d->unusable.end()) {
-          outcomes[i] = {EventOutcome::Kind::rejected, why->second};
-        }
-      }
-    }
-    result.outcomes = std::move(outcomes);
-    result.refused_whole = false;  // the bad ones are known: no need to look for them
-  }
+  result = with_unusable(*d, std::move(result));
+  const std::vector<EventOutcome> outcomes = uplink::outcomes_of(result, d->events.size());
   for (std::size_t i = 0; i < d->events.size(); ++i) {
-    const auto& o = result.outcomes.empty() ? result.all : result.outcomes[i];
-    if (o.kind != EventOutcome::Kind::retry) stored_.erase(d->events[i]->seq);
+    if (outcomes[i].kind != EventOutcome::Kind::retry) stored_.erase(d->events[i]->seq);
   }
   auto done = std::move(d->done);
   done(std::move(result));

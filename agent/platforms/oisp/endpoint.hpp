@@ -65,6 +65,7 @@ class Endpoint final : public uplink::BatchEndpoint {
   void on_data_answer(std::shared_ptr<Delivery> d, const net::HttpResponse& response);
   void settle_partial_answer(std::shared_ptr<Delivery> d, const ServerError& error);
   void settle_partial(std::shared_ptr<Delivery> d, std::vector<std::string> stored_cids);
+  static uplink::BatchResult with_unusable(const Delivery& d, uplink::BatchResult posted_result);
   void finish(std::shared_ptr<Delivery> d, uplink::BatchResult result);
 
   EndpointDeps deps_;
