@@ -15,7 +15,7 @@ enum class ErrorKind {
   timeout,          // a deadline passed
   tls,              // handshake or certificate verification
   server,           // 5xx, 429, garbage or unexpected replies from the collector
-  auth_rejected,    // 401/403: the project key was refused
+  auth_rejected,    // the configured credentials (a project key, a password) were refused
   request_rejected, // 400 and other 4xx: the collector refused what we sent
   event_rejected,   // an event answered with a status other than ok
   session_expired,  // pairing refused or connection closed for an expired session

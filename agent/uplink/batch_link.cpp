@@ -199,7 +199,7 @@ void BatchLink::send(Batch batch) {
 }
 
 void BatchLink::apply(std::uint64_t seq, const EventOutcome& outcome, bool& retried) {
-  Window& ledger = core_.ledger();
+  Ledger& ledger = core_.ledger();
   switch (outcome.kind) {
     case EventOutcome::Kind::delivered:
       ledger.confirm(seq, true);

@@ -1,8 +1,8 @@
 #pragma once
 // A link carries the events of one or more actors to the platform: over a
-// WebSocket (StreamLink) or as HTTP requests (BatchLink). Manufactory has a
-// link per actor (each actor has its own session); the other platforms have
-// one link for the whole agent. The Uplink decides who holds a link open.
+// WebSocket (StreamLink) or as HTTP requests (BatchLink), with LinkCore's
+// bookkeeping. A platform has a link per actor (each with its own credential)
+// or one for the whole agent. The Uplink decides who holds a link open.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -15,7 +15,7 @@
 #include "agent/common/random.hpp"
 #include "agent/uplink/connection.hpp"
 #include "agent/uplink/in_flight_limit.hpp"
-#include "agent/uplink/window.hpp"
+#include "agent/uplink/ledger.hpp"
 
 namespace mf::net {
 class WsTransport;

@@ -27,8 +27,8 @@ class LinkCore {
   const LinkSettings& settings() const { return settings_; }
   auth::CredentialKeeper& keeper() { return keeper_; }
   const auth::CredentialKeeper& keeper() const { return keeper_; }
-  Window& ledger() { return ledger_; }
-  const Window& ledger() const { return ledger_; }
+  Ledger& ledger() { return ledger_; }
+  const Ledger& ledger() const { return ledger_; }
   Backoff& backoff() { return backoff_; }
   TimePoint now() const { return deps_.scheduler.now(); }
 
@@ -72,7 +72,7 @@ class LinkCore {
   const LinkSettings& settings_;
   LinkListener& listener_;
   auth::CredentialKeeper keeper_;
-  Window ledger_;
+  Ledger ledger_;
   Backoff backoff_;
   LinkState state_ = LinkState::idle;
   bool open_ = false;

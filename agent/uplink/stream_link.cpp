@@ -127,7 +127,7 @@ bool StreamLink::sending_blocked() const {
 void StreamLink::pump() {
   if (sending_blocked()) return;
   Connection& c = active_->connection;
-  Window& ledger = core_.ledger();
+  Ledger& ledger = core_.ledger();
   const TimePoint now = core_.now();
   for (;;) {
     const OutgoingEvent* event = ledger.next_unsent();

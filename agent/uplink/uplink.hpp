@@ -1,7 +1,7 @@
 #pragma once
 // Every actor, the link its events travel on, and who may hold a link open.
-// Manufactory gives each actor a link of its own (its own session); the
-// other platforms one link for all. At most max_connections links are open
+// A platform that delivers per actor (Delivery::stream_per_actor) gives each
+// actor a link of its own, with its own credential; the others one link for all. At most max_connections links are open
 // at once, served fairly: a link with nothing to send gives its place to a
 // waiting one at once, else after idle_timeout; one that holds its place
 // longer than fair_share while others wait yields and queues again.

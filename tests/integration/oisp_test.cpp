@@ -229,6 +229,31 @@ TEST(OispDaemon, ATypeMissingFromTheCatalogSendsItsEventsToTheDeadLetters) {
       << read_file(out.file("dead.ndjson"));
 }
 
+// A batch holding an event whose component cannot be made and one the server
+// refuses (400 6400, nothing of the batch stored): the batch is narrowed down,
+// each bad event is dead-lettered alone, and every other one is stored.
+TEST(OispDaemon, ABatchRefusedWholeBesideAnUnusableAttributeLosesNothing) {
+  MockCollector mock(oisp({"--activation-code", "CgSVoHee"}));
+  TempDir out;
+  DaemonOptions options;
+  options.edit_config = [](std::string yaml) {
+    return yaml.replace(yaml.find("  default_component_type: temperature.v1.0\n"), 43,
+                        "  default_component_type: temperature.v1.0\n  components:\n    door_state: door.v1.0\n");
+  };
+  DaemonProcess daemon(mock, "buffer:\n  dead_letter: " + out.file("dead.ndjson") + "\n", "", options);
+  ASSERT_EQ(daemon.send(events(0, 3) + R"({"sequence":3,"door_state":"open"})" "\n" R"({"sequence":4,"temperature":"hot"})" "\n" +
+                        events(5, 3))
+                .exit_code,
+            0);
+  ASSERT_TRUE(eventually([&] { return u64(daemon.status(), "events_acked") == 6 && u64(daemon.status(), "events_rejected") == 2; }))
+      << daemon.log();
+  auto s = mock.actor_stats(kActor);
+  EXPECT_EQ(u64(s, "unique"), 6u) << "the six good events are stored, none marked delivered unstored";
+  const std::string dead = read_file(out.file("dead.ndjson"));
+  EXPECT_NE(dead.find("door.v1.0"), std::string::npos) << dead;
+  EXPECT_NE(dead.find("6400"), std::string::npos) << dead;
+}
+
 TEST(OispDiskBuffer, KillNineMidStreamAndARestartLoseNothingAndActivateOnce) {
   MockCollector mock(oisp({"--activation-code", "CgSVoHee", "--reply-delay", "300ms"}));  // 2000 events take seconds
   TempDir state;

@@ -203,7 +203,7 @@ class Core : public std::enable_shared_from_this<Core<Ws>> {
 
   Error too_big() const {
     return make_error(ErrorKind::server, "the collector sent a message larger than " + format_size(options_.max_message_bytes) +
-                                             " (collector.max_message_bytes); is this the Manufactory collector?");
+                                             " (collector.max_message_bytes); is collector.ws_url the platform's WebSocket?");
   }
 
   Error read_failure(beast::error_code ec) const {

@@ -152,7 +152,7 @@ struct Core {
     const auto local = connection->get_local_close_code();
     if (local == websocketpp::close::status::message_too_big) {
       return make_error(ErrorKind::server, "the collector sent a message larger than " + format_size(max_message_bytes) +
-                                               " (collector.max_message_bytes); is this the Manufactory collector?");
+                                               " (collector.max_message_bytes); is collector.ws_url the platform's WebSocket?");
     }
     const auto remote = connection->get_remote_close_code();
     if (remote == websocketpp::close::status::no_status || remote == websocketpp::close::status::abnormal_close) {

@@ -1,5 +1,6 @@
 #include "agent/platforms/manufactory/auth_response.hpp"
 
+#include "agent/common/excerpt.hpp"
 #include "agent/common/json.hpp"
 #include "agent/net/http_headers.hpp"
 #include "agent/uplink/blame.hpp"
@@ -17,10 +18,7 @@ std::string server_message(std::string_view body) {
       if (const char* text = json::find_string(*doc, field)) return text;
     }
   }
-  std::string clean;
-  for (char c : body.substr(0, kMaxQuotedBody)) clean.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
-  if (body.size() > kMaxQuotedBody) clean += "...";
-  return clean.empty() ? "(no message)" : clean;
+  return excerpt(body, kMaxQuotedBody, "(no message)");
 }
 
 // What a refused /auth means (docs/platforms.md#manufactory has the table):

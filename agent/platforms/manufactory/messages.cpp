@@ -1,5 +1,6 @@
 #include "agent/platforms/manufactory/messages.hpp"
 
+#include "agent/common/excerpt.hpp"
 #include "agent/common/json.hpp"
 
 namespace mf::manufactory {
@@ -8,11 +9,7 @@ namespace {
 constexpr json::Limits kReplyLimits{64 * 1024, 16};
 constexpr std::size_t kMaxQuoted = 120;
 
-std::string quote(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, kMaxQuoted)) out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
-  return text.size() > kMaxQuoted ? out + "..." : out;
-}
+std::string quote(std::string_view text) { return excerpt(text, kMaxQuoted); }
 
 }  // namespace
 

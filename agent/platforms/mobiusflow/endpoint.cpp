@@ -1,10 +1,12 @@
 #include "agent/platforms/mobiusflow/endpoint.hpp"
 
 #include "agent/auth/jwt.hpp"
+#include "agent/common/excerpt.hpp"
 #include "agent/common/json.hpp"
 #include "agent/common/log.hpp"
 #include "agent/net/http_headers.hpp"
 #include "agent/platforms/mobiusflow/errors.hpp"
+#include "agent/platforms/mobiusflow/wire.hpp"
 
 namespace mf::mobiusflow {
 namespace {
@@ -18,12 +20,7 @@ constexpr std::size_t kWritesInFlight = 8;
 
 bool success(int status) { return status >= 200 && status < 300; }
 
-std::string quote(std::string_view body) {
-  std::string out;
-  for (char c : body.substr(0, kMaxQuoted)) out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
-  if (body.size() > kMaxQuoted) out += "...";
-  return out.empty() ? "no message" : out;
-}
+std::string quote(std::string_view body) { return excerpt(body, kMaxQuoted, "no message"); }
 
 Error login_error(const net::HttpResponse& r, bool refreshing) {
   const std::string status = std::to_string(r.status);
@@ -146,27 +143,7 @@ void Endpoint::order_keys(const uplink::OutgoingEvent& event, std::vector<std::u
 
 void Endpoint::send(const std::vector<const uplink::OutgoingEvent*>& events, std::function<void(BatchResult)> done) {
   const uplink::OutgoingEvent& e = *events.front();
-  auto doc = json::parse_untrusted(e.attributes_json, {1 << 20, 8});
-  // object -> [{"r","p","v"}...], in the order of the event's attributes
-  std::map<std::string, std::string> bodies;
-  for (auto it = doc->MemberBegin(); it != doc->MemberEnd(); ++it) {
-    auto point = settings_.resources.find(it->name.GetString());
-    if (point == settings_.resources.end()) continue;  // left out at ingest; a config changed since
-    const std::string object = point->second.object();
-    if (written_[e.seq].count(object) > 0) continue;  // written by an earlier try
-    std::string& body = bodies[object];
-    rapidjson::StringBuffer b;
-    Writer w(b);
-    w.StartObject();
-    w.Key("r");
-    w.String(point->second.rid.c_str(), static_cast<rapidjson::SizeType>(point->second.rid.size()));
-    w.Key("p");
-    w.Int(settings_.priority);
-    w.Key("v");
-    it->value.Accept(w);  // the value keeps its JSON type
-    w.EndObject();
-    body += (body.empty() ? "[" : ",") + std::string(b.GetString(), b.GetSize());
-  }
+  const auto bodies = encode_writes(e.attributes_json, settings_, written_[e.seq]);
   auto write = std::make_shared<Write>();
   write->seq = e.seq;
   write->done = std::move(done);
@@ -183,7 +160,7 @@ void Endpoint::send(const std::vector<const uplink::OutgoingEvent*>& events, std
     request.url.target = base_.join("/api/v1/mobius/object/resource/" + object);
     request.headers.emplace_back("Accept", "application/json");
     request.headers.emplace_back("Authorization", "Bearer " + token_.reveal());
-    request.body = body + "]";
+    request.body = body;
     http_.request(std::move(request), [this, write, object = object](Expected<net::HttpResponse> r) {
       on_written(write, object, std::move(r));
     });

@@ -14,6 +14,10 @@
 //
 //   onboarding and tokens: 403 code 2403 (locked) and anything transient
 //   back off; any other refusal is the configuration's (slow retry).
+#include <string>
+
+#include "agent/common/error.hpp"
+#include "agent/net/http_client.hpp"
 #include "agent/platforms/oisp/wire.hpp"
 #include "agent/uplink/blame.hpp"
 
@@ -23,5 +27,10 @@ enum class DataAnswer { delivered, partly_stored, components_unknown, rate_limit
 
 DataAnswer sort_data_answer(int status, const ServerError& error);
 uplink::Blame blame_for_onboarding(int status, const ServerError& error);
+
+bool success(int status);
+// A refused onboarding call (or component registration) as an error: locked
+// and transient ones back off; the rest are the configuration's, with `fix`.
+Error refusal(const net::HttpResponse& response, const std::string& what, const std::string& fix);
 
 }  // namespace mf::oisp

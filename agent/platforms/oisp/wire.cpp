@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "agent/common/excerpt.hpp"
 #include "agent/common/json.hpp"
 #include "agent/net/http_headers.hpp"
 
@@ -27,11 +28,7 @@ std::string one_member(const char* key, const std::string& value) {
   return std::string(b.GetString(), b.GetSize());
 }
 
-std::string clean(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, kMaxQuoted)) out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
-  return text.size() > kMaxQuoted ? out + "..." : out;
-}
+std::string clean(std::string_view text) { return excerpt(text, kMaxQuoted); }
 
 Expected<rapidjson::Document> answer_object(const net::HttpResponse& response, std::string_view what) {
   auto doc = json::parse_untrusted(response.body, kAnswerLimits);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "agent/auth/jwt.hpp"
+#include "agent/common/excerpt.hpp"
 #include "agent/common/json.hpp"
 #include "agent/net/http_headers.hpp"
 #include "agent/uplink/blame.hpp"
@@ -20,10 +21,7 @@ void string_member(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* na
 // SAMA's errors are plain text ("Incorrect username or password."); quoted
 // short and clean, never as a whole page.
 std::string server_text(std::string_view body) {
-  std::string clean;
-  for (char c : body.substr(0, kMaxQuoted)) clean.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
-  if (body.size() > kMaxQuoted) clean += "...";
-  return clean.empty() ? "(no message)" : clean;
+  return excerpt(body, kMaxQuoted, "(no message)");
 }
 
 // expired_at (ms on the server's clock) against the answer's Date header.

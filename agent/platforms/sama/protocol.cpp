@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "agent/common/excerpt.hpp"
 #include "agent/common/json.hpp"
 #include "agent/common/log.hpp"
 #include "agent/platforms/sama/errors.hpp"
@@ -20,11 +21,7 @@ constexpr std::string_view kPingPrefix = "p-";
 
 uplink::StreamReply reply(Kind kind, std::string text = {}) { return {kind, 0, true, std::move(text)}; }
 
-std::string quote(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, kMaxQuoted)) out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
-  return text.size() > kMaxQuoted ? out + "..." : out;
-}
+std::string quote(std::string_view text) { return excerpt(text, kMaxQuoted); }
 
 void key_string(Writer& w, const char* key, std::string_view value) {
   w.Key(key);

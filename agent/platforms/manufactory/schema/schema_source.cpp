@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "agent/common/excerpt.hpp"
 #include "agent/common/kept_file.hpp"
 #include "agent/common/log.hpp"
 #include "agent/common/units.hpp"
@@ -21,11 +22,7 @@ std::string age_text(std::int64_t ms) {
   return std::to_string(s / 86400) + " days old";
 }
 
-std::string printable(std::string_view body) {
-  std::string out;
-  for (char c : body.substr(0, kMaxQuoted)) out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
-  return body.size() > kMaxQuoted ? out + "..." : out;
-}
+std::string printable(std::string_view body) { return excerpt(body, kMaxQuoted); }
 
 }  // namespace
 

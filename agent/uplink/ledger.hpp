@@ -31,14 +31,14 @@ struct ActorTally {
 };
 using Tallies = std::unordered_map<buffer::ActorId, ActorTally>;
 
-class Window {
+class Ledger {
  public:
   enum class State { unsent, sent, done };
 
-  Window(buffer::EventBuffer& buffer, Counters& counters, Tallies& tallies, DeadLetterSink dead_letter);
-  ~Window();  // gives back what it holds
-  Window(const Window&) = delete;
-  Window& operator=(const Window&) = delete;
+  Ledger(buffer::EventBuffer& buffer, Counters& counters, Tallies& tallies, DeadLetterSink dead_letter);
+  ~Ledger();  // gives back what it holds
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
 
   // Takes the actor's next waiting event; nullptr when none waits.
   const OutgoingEvent* lease(buffer::ActorId actor, const std::string& actor_json);
@@ -51,7 +51,7 @@ class Window {
   void unsend_all();
 
   // The collector confirmed (ok) or rejected (ok=false, with its reason) the event.
-  // False when the window holds no such unconfirmed event.
+  // False when the ledger holds no such unconfirmed event.
   bool confirm(std::uint64_t seq, bool ok, const std::string& reason = {});
   // The event cost the connection each time it was sent alone: to the dead
   // letters with the reason, counted as poisoned (not as rejected).

@@ -1,13 +1,13 @@
-#include "agent/uplink/window.hpp"
+#include "agent/uplink/ledger.hpp"
 
 namespace mf::uplink {
 
-Window::Window(buffer::EventBuffer& buffer, Counters& counters, Tallies& tallies, DeadLetterSink dead_letter)
+Ledger::Ledger(buffer::EventBuffer& buffer, Counters& counters, Tallies& tallies, DeadLetterSink dead_letter)
     : buffer_(buffer), counters_(counters), tallies_(tallies), dead_letter_(std::move(dead_letter)) {}
 
-Window::~Window() { give_back(); }
+Ledger::~Ledger() { give_back(); }
 
-const OutgoingEvent* Window::lease(buffer::ActorId actor, const std::string& actor_json) {
+const OutgoingEvent* Ledger::lease(buffer::ActorId actor, const std::string& actor_json) {
   const buffer::BufferedEvent* event = buffer_.lease_next(actor);
   if (event == nullptr) return nullptr;
   const std::uint64_t position = base_ + entries_.size();
@@ -20,39 +20,39 @@ const OutgoingEvent* Window::lease(buffer::ActorId actor, const std::string& act
   return &entries_.back().event;
 }
 
-Window::Entry* Window::entry(std::uint64_t seq) {
+Ledger::Entry* Ledger::entry(std::uint64_t seq) {
   auto it = position_.find(seq);
   return it == position_.end() ? nullptr : &entries_[it->second - base_];
 }
 
-const Window::Entry* Window::entry(std::uint64_t seq) const {
+const Ledger::Entry* Ledger::entry(std::uint64_t seq) const {
   auto it = position_.find(seq);
   return it == position_.end() ? nullptr : &entries_[it->second - base_];
 }
 
-const OutgoingEvent* Window::find(std::uint64_t seq) const {
+const OutgoingEvent* Ledger::find(std::uint64_t seq) const {
   const Entry* e = entry(seq);
   return e == nullptr || e->state == State::done ? nullptr : &e->event;
 }
 
-std::uint32_t Window::sends(std::uint64_t seq) const {
+std::uint32_t Ledger::sends(std::uint64_t seq) const {
   const Entry* e = entry(seq);
   return e == nullptr ? 0 : e->sends;
 }
 
-const OutgoingEvent* Window::next_unsent() {
+const OutgoingEvent* Ledger::next_unsent() {
   if (next_unsent_ < base_) next_unsent_ = base_;
   while (next_unsent_ < base_ + entries_.size() && entries_[next_unsent_ - base_].state != State::unsent) ++next_unsent_;
   return next_unsent_ < base_ + entries_.size() ? &entries_[next_unsent_ - base_].event : nullptr;
 }
 
-std::optional<TimePoint> Window::sent_at(std::uint64_t seq) const {
+std::optional<TimePoint> Ledger::sent_at(std::uint64_t seq) const {
   const Entry* e = entry(seq);
   if (e == nullptr || e->sends == 0) return std::nullopt;
   return e->sent_at;
 }
 
-void Window::mark_sent(std::uint64_t seq, TimePoint at) {
+void Ledger::mark_sent(std::uint64_t seq, TimePoint at) {
   Entry* e = entry(seq);
   if (e == nullptr || e->state != State::unsent) return;
   e->state = State::sent;
@@ -62,12 +62,12 @@ void Window::mark_sent(std::uint64_t seq, TimePoint at) {
   bytes_in_flight_ += e->event.attributes_json.size();
 }
 
-void Window::leave_flight(const Entry& e) {
+void Ledger::leave_flight(const Entry& e) {
   --in_flight_;
   bytes_in_flight_ -= e.event.attributes_json.size();
 }
 
-void Window::unsend(const std::vector<std::uint64_t>& seqs) {
+void Ledger::unsend(const std::vector<std::uint64_t>& seqs) {
   for (std::uint64_t seq : seqs) {
     auto it = position_.find(seq);
     if (it == position_.end()) continue;
@@ -79,7 +79,7 @@ void Window::unsend(const std::vector<std::uint64_t>& seqs) {
   }
 }
 
-void Window::unsend_all() {
+void Ledger::unsend_all() {
   for (Entry& e : entries_) {
     if (e.state == State::sent) {
       leave_flight(e);
@@ -89,7 +89,7 @@ void Window::unsend_all() {
   next_unsent_ = base_;
 }
 
-bool Window::confirm(std::uint64_t seq, bool ok, const std::string& reason) {
+bool Ledger::confirm(std::uint64_t seq, bool ok, const std::string& reason) {
   Entry* e = entry(seq);
   if (e == nullptr || e->state == State::done) return false;
   if (e->state == State::sent) leave_flight(*e);
@@ -102,21 +102,21 @@ bool Window::confirm(std::uint64_t seq, bool ok, const std::string& reason) {
   return true;
 }
 
-bool Window::give_up(std::uint64_t seq, const std::string& reason) {
+bool Ledger::give_up(std::uint64_t seq, const std::string& reason) {
   Entry* e = entry(seq);
   if (e == nullptr || e->state == State::done) return false;
   e->poisoned = true;
   return confirm(seq, false, reason);
 }
 
-std::uint32_t Window::note_lost_alone(std::uint64_t seq) {
+std::uint32_t Ledger::note_lost_alone(std::uint64_t seq) {
   Entry* e = entry(seq);
   return e == nullptr ? 0 : ++e->lost_alone;
 }
 
 // The buffer releases an actor's events oldest first: every confirmed event
 // at the front of the actor's queue goes, and the first unconfirmed one stops it.
-void Window::release_confirmed(buffer::ActorId actor) {
+void Ledger::release_confirmed(buffer::ActorId actor) {
   auto queue = per_actor_.find(actor);
   if (queue == per_actor_.end()) return;
   auto& seqs = queue->second;
@@ -141,14 +141,14 @@ void Window::release_confirmed(buffer::ActorId actor) {
   if (seqs.empty()) per_actor_.erase(queue);
 }
 
-void Window::drop_done_front() {
+void Ledger::drop_done_front() {
   while (!entries_.empty() && entries_.front().state == State::done && position_.count(entries_.front().event.seq) == 0) {
     entries_.pop_front();
     ++base_;
   }
 }
 
-void Window::give_back() {
+void Ledger::give_back() {
   for (const auto& [actor, seqs] : per_actor_) buffer_.release_all(actor);
   per_actor_.clear();
   position_.clear();
