@@ -43,9 +43,9 @@ void Uplink::on_buffered(buffer::ActorId actor) {
   if (a == actors_.end() || closing_all_) return;
   const LinkId id = a->second.link;
   Entry& e = entries_.at(id);
-  if (e.active) {
+  if (e.holds_slot()) {
     e.idle_timer->cancel();
-    if (!e.leaving) e.link->on_buffered(actor);
+    if (e.slot == Slot::holding) e.link->on_buffered(actor);
     return;
   }
   if (active_count_ < settings_.max_connections) return activate(id);
@@ -54,8 +54,7 @@ void Uplink::on_buffered(buffer::ActorId actor) {
 
 void Uplink::activate(LinkId link) {
   Entry& e = entries_.at(link);
-  e.active = true;
-  e.leaving = false;
+  e.slot = Slot::holding;
   e.active_since = deps_.scheduler.now();
   ++active_count_;
   e.link->start();
@@ -63,23 +62,23 @@ void Uplink::activate(LinkId link) {
 
 void Uplink::queue(LinkId link) {
   Entry& e = entries_.at(link);
-  if (e.queued) return;
-  e.queued = true;
+  if (e.slot == Slot::queued) return;
+  e.slot = Slot::queued;
   waiting_.push_back(link);
   arm_rotation();
 }
 
 void Uplink::leave(LinkId link) {
   Entry& e = entries_.at(link);
-  if (!e.active || e.leaving) return;
-  e.leaving = true;
+  if (e.slot != Slot::holding) return;
+  e.slot = Slot::leaving;
   e.idle_timer->cancel();
   e.link->close();  // may report on_link_closed at once
 }
 
 void Uplink::on_drained(LinkId link) {
   Entry& e = entries_.at(link);
-  if (!e.active || e.leaving) return;
+  if (e.slot != Slot::holding) return;
   if (!waiting_.empty() || closing_all_) return leave(link);
   if (!e.idle_timer->pending()) e.idle_timer->start(settings_.idle_timeout, [this, link] { leave(link); });
 }
@@ -92,9 +91,8 @@ bool Uplink::has_waiting(LinkId link) const {
 
 void Uplink::on_link_closed(LinkId link) {
   Entry& e = entries_.at(link);
-  if (!e.active) return;
-  e.active = false;
-  e.leaving = false;
+  if (!e.holds_slot()) return;
+  e.slot = Slot::none;
   --active_count_;
   if (closing_all_) {
     if (active_count_ == 0 && on_all_closed_) std::exchange(on_all_closed_, nullptr)();
@@ -108,7 +106,6 @@ void Uplink::fill_slots() {
   while (active_count_ < settings_.max_connections && !waiting_.empty()) {
     const LinkId next = waiting_.front();
     waiting_.pop_front();
-    entries_.at(next).queued = false;
     activate(next);
   }
 }
@@ -122,7 +119,7 @@ void Uplink::rotate() {
   if (waiting_.empty() || closing_all_) return;
   std::vector<std::pair<TimePoint, LinkId>> holders;
   for (auto& [id, e] : entries_) {
-    if (e.active && !e.leaving && deps_.scheduler.now() - e.active_since >= settings_.fair_share) {
+    if (e.slot == Slot::holding && deps_.scheduler.now() - e.active_since >= settings_.fair_share) {
       holders.emplace_back(e.active_since, id);
     }
   }
@@ -139,8 +136,8 @@ void Uplink::close_all(std::function<void()> done) {
   waiting_.clear();
   std::vector<LinkId> active;
   for (auto& [id, e] : entries_) {
-    e.queued = false;
-    if (e.active) active.push_back(id);
+    if (e.slot == Slot::queued) e.slot = Slot::none;
+    if (e.holds_slot()) active.push_back(id);
   }
   for (auto id : active) leave(id);
   if (active_count_ == 0 && on_all_closed_) std::exchange(on_all_closed_, nullptr)();
@@ -160,7 +157,7 @@ std::optional<Duration> Uplink::next_credential_expiry() const {
 
 void Uplink::retry_now() {
   for (auto& [id, entry] : entries_) {
-    if (entry.active) entry.link->retry_now();
+    if (entry.holds_slot()) entry.link->retry_now();
   }
 }
 

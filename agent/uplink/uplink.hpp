@@ -70,12 +70,18 @@ class Uplink final : public LinkListener {
   void retry_now();
 
  private:
+  // A link and its connection slot.
+  enum class Slot {
+    none,     // neither holds one nor waits
+    queued,   // waits for one (in waiting_)
+    holding,  // holds one: started
+    leaving,  // holds one while it closes, to give it up
+  };
   struct Entry {
     std::unique_ptr<Link> link;
-    bool active = false;   // holds a connection slot
-    bool leaving = false;  // closing to give the slot up
-    bool queued = false;   // waiting for a slot
+    Slot slot = Slot::none;
     TimePoint active_since{};
+    bool holds_slot() const { return slot == Slot::holding || slot == Slot::leaving; }
     std::unique_ptr<Timer> idle_timer;
   };
   struct Actor {
