@@ -346,6 +346,15 @@ std::size_t DiskBuffer::leased(ActorId actor) const {
   return a == nullptr ? 0 : a->leased;
 }
 
+std::optional<std::int64_t> DiskBuffer::oldest_accepted_ms() const {
+  std::optional<std::int64_t> oldest;
+  for (const auto& [id, a] : actors_) {
+    if (a.loaded.empty() || a.loaded.front().event.accepted_ms == 0) continue;
+    if (!oldest || a.loaded.front().event.accepted_ms < *oldest) oldest = a.loaded.front().event.accepted_ms;
+  }
+  return oldest;
+}
+
 BufferStats DiskBuffer::stats() const {
   BufferStats s;
   s.events = events_;

@@ -54,6 +54,7 @@ class DiskBuffer final : public EventBuffer {
   std::size_t waiting(ActorId actor) const override;
   std::size_t leased(ActorId actor) const override;
   BufferStats stats() const override;
+  std::optional<std::int64_t> oldest_accepted_ms() const override;
   void set_limits(const Limits& limits) override { options_.limits = limits; }
 
   // Writes pending acknowledgements and syncs, as the timer would.

@@ -9,6 +9,7 @@
 // MemoryBuffer and DiskBuffer implement it.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +77,11 @@ class EventBuffer {
   virtual std::size_t waiting(ActorId actor) const = 0;
   virtual std::size_t leased(ActorId actor) const = 0;
   virtual BufferStats stats() const = 0;
+  // When the oldest event still held (in flight or waiting) was accepted
+  // (epoch ms); none when empty or unknown. The disk buffer knows only the
+  // events it holds in memory: a lower bound for an actor whose next events
+  // were never loaded.
+  virtual std::optional<std::int64_t> oldest_accepted_ms() const = 0;
 
   // Limits may change at run time (SIGHUP); a smaller limit applies to new events only.
   virtual void set_limits(const Limits& limits) = 0;

@@ -96,6 +96,15 @@ std::size_t MemoryBuffer::leased(ActorId actor) const {
 
 BufferStats MemoryBuffer::stats() const { return {events_, bytes_, leased_}; }
 
+std::optional<std::int64_t> MemoryBuffer::oldest_accepted_ms() const {
+  std::optional<std::int64_t> oldest;
+  for (const auto& [actor, q] : queues_) {
+    if (q.entries.empty() || q.entries.front().accepted_ms == 0) continue;
+    if (!oldest || q.entries.front().accepted_ms < *oldest) oldest = q.entries.front().accepted_ms;
+  }
+  return oldest;
+}
+
 bool MemoryBuffer::evict_oldest_waiting() {
   if (oldest_waiting_.empty()) return false;
   const ActorId actor = oldest_waiting_.begin()->second;

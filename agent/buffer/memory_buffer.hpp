@@ -24,6 +24,7 @@ class MemoryBuffer final : public EventBuffer {
   std::size_t waiting(ActorId actor) const override;
   std::size_t leased(ActorId actor) const override;
   BufferStats stats() const override;
+  std::optional<std::int64_t> oldest_accepted_ms() const override;
   void set_limits(const Limits& limits) override { limits_ = limits; }
 
   // What an event costs against max_bytes: its text plus bookkeeping.

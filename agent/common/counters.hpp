@@ -1,6 +1,8 @@
 #pragma once
 #include <cstdint>
 
+#include "agent/common/scheduler.hpp"
+
 namespace mf {
 
 // Daemon-wide counters (status, logs). Plain numbers: one thread touches them.
@@ -21,6 +23,7 @@ struct Counters {
   std::uint64_t auth_failures = 0;
   std::uint64_t requests = 0;         // batch platforms: HTTP requests that carried events
   std::uint64_t rate_limited = 0;     // batch platforms: 429 answers
+  TimePoint last_delivery{};          // when the platform last confirmed an event (monotonic); {}: never
 };
 
 }  // namespace mf

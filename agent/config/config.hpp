@@ -94,6 +94,8 @@ struct Config {
     bool enabled = false;  // metrics.listen set
     net::ListenAddress listen;
     bool allow_remote = false;
+    Duration ready_max_event_age{};  // /readyz: the oldest waiting event may be this old
+    Duration ready_max_silence{};    // /readyz: events may wait this long with nothing delivered
   } metrics;
 
   struct Log {

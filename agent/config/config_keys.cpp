@@ -190,7 +190,8 @@ const std::vector<KeyDecl> kSharedKeys = {
     {"shutdown_grace", KeyType::duration, "5s", "On SIGTERM, time to deliver what is buffered before closing.",
      [](std::string_view t, Config& c) { return set_duration(t, c.shutdown_grace); }},
     {"metrics.listen", KeyType::string, "",
-     "Serve GET /metrics (Prometheus text format) and GET /healthz on this HOST:PORT, e.g. 127.0.0.1:9464. Empty: off.",
+     "Serve GET /metrics (Prometheus text format), GET /healthz (alive) and GET /readyz (delivering) on this "
+     "HOST:PORT, e.g. 127.0.0.1:9464. Empty: off.",
      [](std::string_view t, Config& c) -> Status {
        if (t.empty()) return {};
        auto address = net::parse_listen_address(t);
@@ -207,6 +208,13 @@ const std::vector<KeyDecl> kSharedKeys = {
        else return fail(ErrorKind::config, "metrics.allow_remote must be true or false, not '" + std::string(t) + "'");
        return {};
      }},
+    {"metrics.ready_max_event_age", KeyType::duration, "1h",
+     "GET /readyz answers 503 while the oldest event in the buffer is older than this (time of acceptance, on the "
+     "device's clock).",
+     [](std::string_view t, Config& c) { return set_duration(t, c.metrics.ready_max_event_age); }},
+    {"metrics.ready_max_silence", KeyType::duration, "10m",
+     "GET /readyz answers 503 while events wait and the platform has confirmed none for this long.",
+     [](std::string_view t, Config& c) { return set_duration(t, c.metrics.ready_max_silence); }},
     {"log.level", KeyType::choice, "info", "trace, debug, info, warn or error.",
      [](std::string_view t, Config& c) -> Status {
        auto level = log::parse_level(t);

@@ -18,6 +18,7 @@
 #include "agent/config/net_options.hpp"
 #include "agent/daemon/dead_letter.hpp"
 #include "agent/daemon/metrics.hpp"
+#include "agent/daemon/readiness.hpp"
 #include "agent/daemon/sd_notify.hpp"
 #include "agent/daemon/socket_activation.hpp"
 #include "agent/daemon/status.hpp"
@@ -232,7 +233,11 @@ class Daemon final : public ingest::ActorDirectory {
     const std::string_view path = target.substr(0, target.find('?'));
     if (path == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", prometheus_text(snapshot())};
     if (path == "/healthz") return draining_ ? net::HttpAnswer{503, "text/plain", "draining\n"} : net::HttpAnswer{200, "text/plain", "ok\n"};
-    return {404, "text/plain", "not found; try /metrics or /healthz\n"};
+    if (path == "/readyz") {
+      const Readiness r = readiness(snapshot(), {config_.metrics.ready_max_event_age, config_.metrics.ready_max_silence});
+      return {r.ready() ? 200U : 503U, "application/json", readiness_json(r)};
+    }
+    return {404, "text/plain", "not found; try /metrics, /healthz or /readyz\n"};
   }
 
   std::string control(std::string_view line) {
@@ -249,6 +254,15 @@ class Daemon final : public ingest::ActorDirectory {
     s.platform = std::string(platform_->name());
     s.validation = platform_->validation();
     s.connected_actors = uplink_.open_links();
+    s.connections_open = uplink_.open_connections();
+    const TimePoint now = scheduler_.now();
+    const std::int64_t wall_now = clock_.now_ms();
+    if (auto oldest = buffer_->oldest_accepted_ms()) s.oldest_event_age = Duration(std::max<std::int64_t>(0, wall_now - *oldest));
+    if (counters_.last_delivery != TimePoint{}) {
+      s.since_last_delivery = std::chrono::duration_cast<Duration>(now - counters_.last_delivery);
+      s.last_delivery_ms = wall_now - s.since_last_delivery->count();
+    }
+    s.started_ms = wall_now - s.uptime.count();
     s.credential_expires_in = uplink_.next_credential_expiry();
     s.credential_problem = uplink_.credential_problem();
     s.restart_pending = restart_pending_;

@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdio>
 
+#include "agent/daemon/process_stats.hpp"
+
 namespace mf::daemon {
 namespace {
 
@@ -14,6 +16,7 @@ constexpr std::array kLinkStates = {uplink::LinkState::idle,        uplink::Link
 
 class Exposition {
  public:
+  explicit Exposition(const char* prefix = "manufactory_agent_") : prefix_(prefix) {}
   void counter(const char* name, const char* help, std::uint64_t value) {
     header(name, help, "counter");
     sample(name, "", value);
@@ -23,11 +26,13 @@ class Exposition {
     sample(name, "", value);
   }
   void header(const char* name, const char* help, const char* type) {
-    out_ += "# HELP manufactory_agent_";
+    out_ += "# HELP ";
+    out_ += prefix_;
     out_ += name;
     out_ += ' ';
     out_ += help;
-    out_ += "\n# TYPE manufactory_agent_";
+    out_ += "\n# TYPE ";
+    out_ += prefix_;
     out_ += name;
     out_ += ' ';
     out_ += type;
@@ -35,7 +40,7 @@ class Exposition {
   }
   // labels: already formatted, e.g. kind="refresh" (values through label()).
   void sample(const char* name, const std::string& labels, double value) {
-    out_ += "manufactory_agent_";
+    out_ += prefix_;
     out_ += name;
     if (!labels.empty()) out_ += "{" + labels + "}";
     char number[32];
@@ -45,6 +50,7 @@ class Exposition {
   std::string take() { return std::move(out_); }
 
  private:
+  const char* prefix_;
   std::string out_;
 };
 
@@ -80,6 +86,10 @@ void events(Exposition& e, const StatusSnapshot& s) {
 void buffer(Exposition& e, const StatusSnapshot& s) {
   e.gauge("buffer_events", "Events in the buffer, in flight included.", static_cast<double>(s.buffer.events));
   e.gauge("buffer_bytes", "Bytes of events in the buffer.", static_cast<double>(s.buffer.bytes));
+  e.gauge("oldest_event_age_seconds", "Age of the oldest buffered event, by the device's clock (0: none).",
+          s.oldest_event_age ? seconds(*s.oldest_event_age) : 0);
+  e.gauge("last_delivery_timestamp_seconds", "When the platform last confirmed an event, Unix time (0: never).",
+          static_cast<double>(s.last_delivery_ms) / 1000.0);
   if (!s.buffer.persistent) return;
   e.gauge("buffer_memory_bytes", "Bytes of disk-buffered events held in memory.", static_cast<double>(s.buffer.memory_bytes));
   e.counter("buffer_disk_errors_total", "Failed disk buffer writes, syncs and reads.", s.buffer.disk_errors);
@@ -107,7 +117,10 @@ void links(Exposition& e, const StatusSnapshot& s) {
   e.counter("reconnects_total", "Connections to the platform lost and opened again.", c.reconnects);
   e.counter("requests_total", "HTTP requests that carried events (batch platforms).", c.requests);
   e.counter("rate_limited_total", "Requests answered 429 (batch platforms).", c.rate_limited);
-  e.gauge("connections", "Connections to the platform open now.", static_cast<double>(s.connected_actors));
+  e.gauge("connections", "Connections to the platform open or opening now (WebSockets, HTTP requests under way).",
+          static_cast<double>(s.connections_open));
+  e.gauge("links_active", "Links holding a connection slot (uplink.max_connections), connected or not.",
+          static_cast<double>(s.connected_actors));
   e.header("links", "Links (one per actor on Manufactory, one per agent elsewhere) by state.", "gauge");
   for (const auto state : kLinkStates) {
     std::size_t count = 0;
@@ -128,6 +141,22 @@ void links(Exposition& e, const StatusSnapshot& s) {
   }
 }
 
+// Prometheus's standard process metrics, as its client libraries name them.
+std::string process_text(const StatusSnapshot& s) {
+  Exposition e("process_");
+  e.gauge("start_time_seconds", "Start time of the process since unix epoch in seconds.",
+          static_cast<double>(s.started_ms) / 1000.0);
+  const auto p = read_process_stats();
+  if (!p) return e.take();
+  e.header("cpu_seconds_total", "Total user and system CPU time spent in seconds.", "counter");
+  e.sample("cpu_seconds_total", "", p->cpu_seconds);
+  e.gauge("resident_memory_bytes", "Resident memory size in bytes.", static_cast<double>(p->resident_bytes));
+  e.gauge("virtual_memory_bytes", "Virtual memory size in bytes.", static_cast<double>(p->virtual_bytes));
+  e.gauge("open_fds", "Number of open file descriptors.", static_cast<double>(p->open_fds));
+  e.gauge("max_fds", "Maximum number of open file descriptors.", static_cast<double>(p->max_fds));
+  return e.take();
+}
+
 }  // namespace
 
 std::string prometheus_text(const StatusSnapshot& s) {
@@ -143,7 +172,7 @@ std::string prometheus_text(const StatusSnapshot& s) {
   buffer(e, s);
   credentials(e, s);
   links(e, s);
-  return e.take();
+  return e.take() + process_text(s);
 }
 
 }  // namespace mf::daemon

@@ -61,6 +61,9 @@ std::string status_json(const StatusSnapshot& s) {
   counter(w, "attributes_left_out", s.counters.attributes_left_out);
   counter(w, "events_in_flight", s.buffer.leased);
   counter(w, "buffer_events", s.buffer.events);
+  if (s.oldest_event_age) counter(w, "oldest_event_age_s", seconds_of(*s.oldest_event_age));
+  if (s.since_last_delivery) counter(w, "last_delivery_s_ago", seconds_of(*s.since_last_delivery));
+  counter(w, "connections_open", s.connections_open);
   counter(w, "buffer_bytes", s.buffer.bytes);
   w.Key("buffer_kind");
   w.String(s.buffer.persistent ? "disk" : "memory");
@@ -134,11 +137,16 @@ Expected<std::string> status_text(std::string_view text) {
                   plural(get(d, "buffer_disk_errors"), "disk error", "disk errors").c_str());
     out += line;
   }
-  std::snprintf(line, sizeof line, "\n");
-  out += line;
+  if (const auto* age = json::find(d, "oldest_event_age_s"); age != nullptr && age->IsUint64()) {
+    out += ", the oldest " + human_duration(age->GetUint64()) + " old";
+  }
+  if (const auto* ago = json::find(d, "last_delivery_s_ago"); ago != nullptr && ago->IsUint64()) {
+    out += "; last delivery " + human_duration(ago->GetUint64()) + " ago";
+  }
+  out += "\n";
   std::snprintf(line, sizeof line,
                 "collector: %s open, %s, %s, %" PRIu64 " rate-limited\n",
-                plural(get(d, "connected_actors"), "connection", "connections").c_str(),
+                plural(get(d, "connections_open"), "connection", "connections").c_str(),
                 plural(get(d, "reconnects"), "reconnect", "reconnects").c_str(),
                 plural(get(d, "requests"), "request", "requests").c_str(), get(d, "rate_limited"));
   out += line;

@@ -19,7 +19,12 @@ struct StatusSnapshot {
   Duration uptime{};
   Counters counters;
   buffer::BufferStats buffer;
-  std::size_t connected_actors = 0;  // connections open (Manufactory: one per actor)
+  std::size_t connected_actors = 0;  // links holding a connection slot (one per actor on a per-actor platform)
+  std::size_t connections_open = 0;  // WebSockets open or opening, HTTP requests under way
+  std::optional<Duration> oldest_event_age;     // of the oldest buffered event (device clock); none: empty
+  std::optional<Duration> since_last_delivery;  // none: nothing delivered yet
+  std::int64_t last_delivery_ms = 0;            // epoch ms of the last delivery; 0: none
+  std::int64_t started_ms = 0;                  // epoch ms of the start
   std::optional<Duration> credential_expires_in;  // the soonest, across links
   std::string credential_problem;                 // why a link has none, or why the server refuses its target
   std::string restart_pending;                    // keys the last reload could not apply ("sama.device_id, ...")

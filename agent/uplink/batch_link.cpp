@@ -199,19 +199,18 @@ void BatchLink::send(Batch batch) {
 }
 
 void BatchLink::apply(std::uint64_t seq, const EventOutcome& outcome, bool& retried) {
-  Ledger& ledger = core_.ledger();
   switch (outcome.kind) {
     case EventOutcome::Kind::delivered:
-      ledger.confirm(seq, true);
+      core_.confirm(seq, true);
       keys_of_.erase(seq);
       return;
     case EventOutcome::Kind::rejected:
       log::warn("{}: the platform rejected an event: {}", core_.owner(), outcome.reason);
-      ledger.confirm(seq, false, outcome.reason);
+      core_.confirm(seq, false, outcome.reason);
       keys_of_.erase(seq);
       return;
     case EventOutcome::Kind::retry:
-      ledger.unsend({seq});
+      core_.ledger().unsend({seq});
       retried = true;
       return;
   }

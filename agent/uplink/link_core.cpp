@@ -58,6 +58,12 @@ const OutgoingEvent* LinkCore::lease_next() {
   return nullptr;
 }
 
+bool LinkCore::confirm(std::uint64_t seq, bool ok, const std::string& reason) {
+  if (!ledger_.confirm(seq, ok, reason)) return false;
+  if (ok) deps_.counters.last_delivery = now();
+  return true;
+}
+
 bool LinkCore::drained() const {
   if (!ledger_.empty()) return false;
   return std::none_of(ready_.begin(), ready_.end(), [this](buffer::ActorId a) { return deps_.buffer.waiting(a) > 0; });

@@ -40,6 +40,8 @@ class LinkCore {
   bool any_ready() const { return !ready_.empty(); }
   // Leases the next event of the next ready actor; nullptr when none waits.
   const OutgoingEvent* lease_next();
+  // The platform's answer about a leased event; false when the ledger holds no such event.
+  bool confirm(std::uint64_t seq, bool ok, const std::string& reason = {});
   // Nothing leased, nothing waiting.
   bool drained() const;
   void report_if_drained();

@@ -191,7 +191,7 @@ void StreamLink::on_confirmed(Slot& slot, std::uint64_t seq, bool ok, const std:
   }
   if (!ok) log::warn("{}: the collector rejected an event: {}", core_.owner(), reason);
   if (auto sent = core_.ledger().sent_at(seq)) limit_.on_confirmed(core_.now() - *sent);
-  core_.ledger().confirm(seq, ok, reason);
+  core_.confirm(seq, ok, reason);
   if (&slot == retiring_.get() && slot.connection.in_flight() == 0) slot.connection.close();
   pump();
 }

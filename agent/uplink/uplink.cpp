@@ -155,6 +155,12 @@ std::optional<Duration> Uplink::next_credential_expiry() const {
   return soonest;
 }
 
+std::size_t Uplink::open_connections() const {
+  std::size_t open = 0;
+  for (const auto& [id, e] : entries_) open += e.link->connections();
+  return open;
+}
+
 void Uplink::retry_now() {
   for (auto& [id, entry] : entries_) {
     if (entry.holds_slot()) entry.link->retry_now();

@@ -59,7 +59,11 @@ class Uplink final : public LinkListener {
   void close_all(std::function<void()> done);
 
   std::vector<ActorStatus> status() const;
+  // Links holding a connection slot (each may be between connections).
   std::size_t open_links() const { return active_count_; }
+  // Connections to the platform open or opening now: WebSockets, or HTTP
+  // requests under way.
+  std::size_t open_connections() const;
   std::size_t actor_count() const { return ids_.size(); }
   bool knows(const std::string& actor_json) const { return ids_.count(actor_json) > 0; }
   // The earliest credential expiry among the links (status, metrics).

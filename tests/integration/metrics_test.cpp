@@ -3,6 +3,8 @@
 // and scrapers that stall or flood never hold delivery up.
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <ctime>
 #include <regex>
 #include <thread>
 
@@ -79,6 +81,62 @@ TEST(Metrics, ServesWhatStatusSaysAndPromtoolAcceptsIt) {
   const Answer head = http_get(port, "/metrics", "HEAD");
   EXPECT_EQ(head.status_line, "HTTP/1.1 200 OK");
   EXPECT_EQ(head.body, "");
+}
+
+// /readyz tells what /healthz cannot: events wait and nothing is delivered.
+// The gauges say the same: no connection open while the link holds its slot,
+// the age of the oldest event, the time of the last delivery.
+TEST(Metrics, ReadyzSaysWhyNothingIsDelivered) {
+  MockCollector mock;
+  DaemonProcess daemon(mock, "metrics:\n  listen: 127.0.0.1:0\n  ready_max_silence: 2s\n");
+  const int port = metrics_port(daemon);
+  ASSERT_EQ(daemon.send(numbered_events(0, 5)).exit_code, 0);
+  ASSERT_TRUE(eventually([&] { return u64(daemon.status(), "events_acked") == 5; })) << daemon.log();
+  const Answer ready = http_get(port, "/readyz");
+  EXPECT_EQ(ready.status_line, "HTTP/1.1 200 OK");
+  EXPECT_EQ(ready.body, "{\"ready\":true}\n");
+  const double delivered_at = sample(http_get(port, "/metrics").body, "manufactory_agent_last_delivery_timestamp_seconds");
+  EXPECT_NEAR(delivered_at, static_cast<double>(std::time(nullptr)), 30) << "Unix time of the last delivery";
+
+  mock.signal(SIGSTOP);  // the collector stops answering: the events wait
+  ASSERT_EQ(daemon.send(numbered_events(5, 3)).exit_code, 0);
+  Answer not_ready;
+  ASSERT_TRUE(eventually([&] {
+    not_ready = http_get(port, "/readyz");
+    return not_ready.status_line == "HTTP/1.1 503 Service Unavailable";
+  }, 10s)) << not_ready.body << daemon.log();
+  EXPECT_NE(not_ready.body.find("\"ready\":false"), std::string::npos) << not_ready.body;
+  EXPECT_NE(not_ready.body.find("while 3 events wait (metrics.ready_max_silence: 2s)"), std::string::npos) << not_ready.body;
+  EXPECT_EQ(http_get(port, "/healthz").body, "ok\n") << "alive all the same";
+  const std::string metrics = http_get(port, "/metrics").body;
+  EXPECT_GT(sample(metrics, "manufactory_agent_oldest_event_age_seconds"), 0.5) << metrics;
+  EXPECT_GT(sample(metrics, "process_resident_memory_bytes"), 1 << 20);
+  EXPECT_GT(sample(metrics, "process_open_fds"), 3);
+  EXPECT_GE(sample(metrics, "process_cpu_seconds_total"), 0);
+  mock.signal(SIGCONT);
+  ASSERT_TRUE(eventually([&] { return http_get(port, "/readyz").status_line == "HTTP/1.1 200 OK"; }, 30s)) << daemon.log();
+  EXPECT_EQ(u64(daemon.status(), "events_acked"), 8u);
+}
+
+// A refused credential is not ready, and says which.
+TEST(Metrics, ReadyzNamesARefusedCredentialAndTheConnectionsGaugeIsHonest) {
+  MockCollector mock;
+  DaemonOptions options;
+  options.edit_config = [](std::string yaml) { return yaml.replace(yaml.find("test-project-key"), 16, "wrong-project-k"); };
+  DaemonProcess daemon(mock, kMetricsYaml, "", options);
+  const int port = metrics_port(daemon);
+  ASSERT_EQ(daemon.send(numbered_events(0, 2)).exit_code, 0);
+  Answer not_ready;
+  ASSERT_TRUE(eventually([&] {
+    not_ready = http_get(port, "/readyz");
+    return not_ready.body.find("refuses the configured credentials") != std::string::npos;
+  }, 10s)) << not_ready.body << daemon.log();
+  EXPECT_EQ(not_ready.status_line, "HTTP/1.1 503 Service Unavailable");
+  EXPECT_EQ(not_ready.body.find("wrong-project-k"), std::string::npos) << "no secret";
+  const std::string metrics = http_get(port, "/metrics").body;
+  EXPECT_EQ(sample(metrics, "manufactory_agent_connections"), 0) << "no connection is open, whatever the slots";
+  EXPECT_EQ(sample(metrics, "manufactory_agent_links_active"), 1) << metrics;
+  EXPECT_EQ(sample(metrics, "manufactory_agent_last_delivery_timestamp_seconds"), 0);
 }
 
 TEST(Metrics, StalledAndFloodingScrapersNeverHoldDeliveryUp) {
