@@ -14,9 +14,13 @@
 
 namespace mf::cli {
 
+// Under systemd each line is a journal record at priority err ("<3>").
 void print_error(const Error& error) {
+  const char* priority = log::stderr_is_journal() ? "<3>" : "";
   std::istringstream lines(error.message);
-  for (std::string line; std::getline(lines, line);) std::fprintf(stderr, "manufactory-agent: error: %s\n", line.c_str());
+  for (std::string line; std::getline(lines, line);) {
+    std::fprintf(stderr, "%smanufactory-agent: error: %s\n", priority, line.c_str());
+  }
 }
 
 Expected<Config> load_config_for(const Args& args) {

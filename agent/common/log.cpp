@@ -1,15 +1,23 @@
 #include "agent/common/log.hpp"
 
-#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <mutex>
+
+#include "agent/common/repeat_filter.hpp"
 
 namespace mf::log {
 namespace {
@@ -28,16 +36,67 @@ spdlog::level::level_enum to_spdlog(Level level) {
   return spdlog::level::info;
 }
 
-// "%^" flag replacement: the syslog priority systemd-journald reads from "<N>".
-class SyslogPriorityFlag final : public spdlog::custom_flag_formatter {
+// The syslog priority of each spdlog level (trace .. critical, off).
+constexpr std::array<char, 7> kPriority{'7', '7', '6', '4', '3', '2', '6'};
+
+// Straight to journald's native socket, so that a message of several lines
+// (a list of config errors) stays one record with its priority. Falls back
+// to the stream ("<N>" per line) when the socket takes nothing.
+class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-    static constexpr std::array<std::string_view, 7> kPriority{"<7>", "<7>", "<6>", "<4>", "<3>", "<2>", "<6>"};
-    const auto p = kPriority[static_cast<std::size_t>(msg.level)];
-    dest.append(p.data(), p.data() + p.size());
+  JournalSink() : fd_(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
+    address_.sun_family = AF_UNIX;
+    std::strncpy(address_.sun_path, "/run/systemd/journal/socket", sizeof address_.sun_path - 1);
   }
-  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<SyslogPriorityFlag>(); }
+  ~JournalSink() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  JournalSink(const JournalSink&) = delete;
+  JournalSink& operator=(const JournalSink&) = delete;
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const char priority = kPriority[static_cast<std::size_t>(msg.level)];
+    const std::string_view text(msg.payload.data(), msg.payload.size());
+    std::string datagram = std::string("PRIORITY=") + priority + "\nSYSLOG_IDENTIFIER=manufactory-agent\n";
+    if (text.find('\n') == std::string_view::npos) {
+      datagram.append("MESSAGE=").append(text).append("\n");
+    } else {  // the binary-safe form: the name, a newline, the length as 64-bit little endian, the value
+      datagram.append("MESSAGE\n");
+      std::uint64_t size = text.size();
+      for (int i = 0; i < 8; ++i) datagram.push_back(static_cast<char>((size >> (8 * i)) & 0xff));
+      datagram.append(text).append("\n");
+    }
+    const auto sent = fd_ < 0 ? -1
+                              : ::sendto(fd_, datagram.data(), datagram.size(), MSG_NOSIGNAL,
+                                         reinterpret_cast<const sockaddr*>(&address_), sizeof address_);
+    if (sent == static_cast<ssize_t>(datagram.size())) return;
+    std::string lines;
+    for (std::size_t start = 0; start <= text.size();) {
+      const auto end = std::min(text.find('\n', start), text.size());
+      lines.append({'<', priority, '>'}).append(text.substr(start, end - start)).append("\n");
+      start = end + 1;
+    }
+    std::fwrite(lines.data(), 1, lines.size(), stderr);
+  }
+  void flush_() override { std::fflush(stderr); }
+
+ private:
+  int fd_;
+  sockaddr_un address_{};
 };
+
+// A repeated message goes out at growing intervals with a count; a flood of
+// one failure cannot fill the disk.
+struct Flood {
+  std::mutex mutex;
+  RepeatFilter filter{std::chrono::seconds(10), std::chrono::minutes(10)};
+};
+
+Flood& flood() {
+  static Flood instance;
+  return instance;
+}
 
 spdlog::logger& logger() {
   // Created on first use; the logger itself is the only process-wide state, like stderr.
@@ -85,9 +144,7 @@ Options options_from_environment(Level level) {
 void setup(const Options& options) {
   auto& l = logger();
   if (options.journal) {
-    auto formatter = std::make_unique<spdlog::pattern_formatter>();
-    formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*%v");
-    l.set_formatter(std::move(formatter));
+    l.sinks() = {std::make_shared<JournalSink>()};
   } else {
     l.set_pattern("%Y-%m-%dT%H:%M:%S.%e %-5l %v");
   }
@@ -99,6 +156,18 @@ void set_level(Level level) { logger().set_level(to_spdlog(level)); }
 bool enabled(Level level) { return logger().should_log(to_spdlog(level)); }
 
 void write(Level level, std::string_view line) {
+  if (level >= Level::info) {
+    Flood& f = flood();
+    std::lock_guard<std::mutex> lock(f.mutex);
+    const auto verdict = f.filter.admit(line, std::chrono::steady_clock::now());
+    if (!verdict.pass) return;
+    if (verdict.held_back > 0) {
+      logger().log(to_spdlog(level), "{} (and {} more like it in the last {}s)", line, verdict.held_back,
+                   std::chrono::duration_cast<std::chrono::seconds>(verdict.over).count());
+      if (level >= Level::warn) logger().flush();
+      return;
+    }
+  }
   logger().log(to_spdlog(level), "{}", line);
   if (level >= Level::warn) logger().flush();
 }

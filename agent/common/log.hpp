@@ -1,7 +1,10 @@
 #pragma once
 // The agent's one logger: spdlog behind a few functions, writing to stderr.
-// Under systemd (JOURNAL_STREAM set) each line carries a "<N>" syslog priority
-// prefix and no timestamp, so `journalctl -p` works and times are not doubled.
+// Under systemd (JOURNAL_STREAM names our stderr) each message goes to
+// journald's socket as one record with its priority and no timestamp, so
+// `journalctl -p` works, times are not doubled and a message of several lines
+// stays whole. A message repeated (numbers aside) goes out at growing
+// intervals with a count of those held back (RepeatFilter), from info up.
 #include <fmt/format.h>
 
 #include <string_view>
@@ -23,6 +26,8 @@ struct Options {
 // Idempotent; the first call (or any later one) sets level and format.
 void setup(const Options& options);
 Options options_from_environment(Level level);
+// Whether stderr is the stream systemd connected to the journal.
+bool stderr_is_journal();
 void set_level(Level level);
 bool enabled(Level level);
 void write(Level level, std::string_view line);

@@ -199,6 +199,20 @@ else
   fail "the warning is not in the journal at its priority: $(in_container journalctl -u manufactory-agent -o verbose | grep -E 'PRIORITY|MESSAGE' | tail -6)"
 fi
 
+# A config that fails: the daemon keeps the running one and logs the errors,
+# several lines in one journal record, at priority err.
+cp "$root/etc/manufactory-agent/config.yaml" "$work/config.good"
+printf 'no_such_key: 1\nother_unknown: 2\n' >> "$root/etc/manufactory-agent/config.yaml"
+in_container systemctl reload manufactory-agent
+record() { in_container journalctl -u manufactory-agent -p err -o json --output-fields=MESSAGE | grep 'config is not valid'; }
+if wait_for 5 record > /dev/null && record | tail -1 | grep -q 'keeping the running one:\\n.*no_such_key.*\\n.*other_unknown'; then
+  pass "a multi-line error is one journal record at priority err: $(record | tail -1 | cut -c1-160)"
+else
+  fail "the reload's errors are not one record at err: $(in_container journalctl -u manufactory-agent -o json --output-fields=MESSAGE,PRIORITY | tail -4)"
+fi
+cp "$work/config.good" "$root/etc/manufactory-agent/config.yaml"
+in_container systemctl reload manufactory-agent
+
 restarts() { show NRestarts; }
 # The shell's kill (the tree has no /bin/kill), never to pid 0: that is the whole process group, the mock included.
 signal_agent() {
