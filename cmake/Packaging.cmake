@@ -1,6 +1,7 @@
 # `cmake --install` and the Debian package (cpack -G DEB).
 #   /usr/bin/manufactory-agent
 #   /usr/lib/systemd/system/manufactory-agent.{service,socket}
+#   /usr/lib/tmpfiles.d/manufactory-agent.conf   (the runtime directory, the service's)
 #   /etc/manufactory-agent/config.yaml        (package only; a conffile)
 #   /usr/share/doc/manufactory-agent/         README, docs/, example configs, copyright, changelog
 #   /usr/share/man/man1/manufactory-agent.1.gz, man5/manufactory-agent.yaml.5.gz
@@ -9,6 +10,7 @@ include(GNUInstallDirs)
 install(TARGETS manufactory-agent RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES systemd/manufactory-agent.service systemd/manufactory-agent.socket
         DESTINATION lib/systemd/system)
+install(FILES systemd/manufactory-agent.tmpfiles DESTINATION lib/tmpfiles.d RENAME manufactory-agent.conf)
 set(MF_DOC_DIR ${CMAKE_INSTALL_DATAROOTDIR}/doc/manufactory-agent)
 install(FILES README.md DESTINATION ${MF_DOC_DIR})
 file(GLOB _docs ${PROJECT_SOURCE_DIR}/docs/*.md)

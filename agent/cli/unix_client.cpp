@@ -32,7 +32,8 @@ Expected<UnixLineClient> UnixLineClient::connect(const std::string& path, std::s
   if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     const int err = errno;
     if (fd >= 0) ::close(fd);
-    std::string hint = err == EACCES ? "; the user needs to be in the agent's group (manufactory)"
+    std::string hint = err == EACCES ? "; a producer needs to be in the group of the socket (the package's: "
+                                       "sudo usermod -aG manufactory-producers $USER, then log in again)"
                                      : "; is `manufactory-agent run` running with this config?";
     return fail(ErrorKind::network, "cannot reach the daemon's " + std::string(what) + " socket " + path + ": " +
                                         std::strerror(err) + hint);

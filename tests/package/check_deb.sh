@@ -15,6 +15,7 @@ doc=./usr/share/doc/manufactory-agent
 wants=("-rwxr-xr-x ./usr/bin/manufactory-agent"
        "-rw-r--r-- ./usr/lib/systemd/system/manufactory-agent.service"
        "-rw-r--r-- ./usr/lib/systemd/system/manufactory-agent.socket"
+       "-rw-r--r-- ./usr/lib/tmpfiles.d/manufactory-agent.conf"
        "-rw-r--r-- ./etc/manufactory-agent/config.yaml"
        "-rw-r--r-- ./usr/share/man/man1/manufactory-agent.1.gz"
        "-rw-r--r-- ./usr/share/man/man5/manufactory-agent.yaml.5.gz"

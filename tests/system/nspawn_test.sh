@@ -166,12 +166,17 @@ else
   fail "not active: $(in_container systemctl status manufactory-agent --no-pager 2>&1 | tail -5)"
 fi
 
-in_container useradd --create-home --groups manufactory producer
+in_container useradd --create-home --groups manufactory-producers producer
 if in_container runuser -u producer -- manufactory-agent send '{"seq":1}' '{"seq":2}' '{"seq":3}' > "$work/send.log" 2>&1 &&
   wait_for 10 delivered_at_least 3; then
-  pass "send by a member of group manufactory, through the socket-activated ingest socket, delivered"
+  pass "send by a member of group manufactory-producers, through the socket-activated ingest socket, delivered"
 else
-  fail "send: $(cat "$work/send.log"); delivered $(delivered)"
+  fail "send: $(cat "$work/send.log"); delivered $(delivered); $(in_container stat -c "%n %U:%G %a" /run/manufactory-agent /run/manufactory-agent/ingest.sock 2>&1 | tr "\n" " "); producer: $(in_container id producer); socket unit: $(in_container systemctl show -P SocketGroup manufactory-agent.socket) $(in_container grep -h SocketGroup /lib/systemd/system/manufactory-agent.socket /usr/lib/systemd/system/manufactory-agent.socket 2>&1 | tr "\n" " ")"
+fi
+if in_container runuser -u producer -- cat /etc/manufactory-agent/config.yaml > /dev/null 2>&1; then
+  fail "a producer can read the config and its secrets"
+else
+  pass "a producer cannot read the config and its secrets ($(in_container stat -c '%U:%G %a' /etc/manufactory-agent/config.yaml))"
 fi
 if in_container runuser -u nobody -- manufactory-agent send '{"seq":99}' > /dev/null 2>&1; then
   fail "a user outside group manufactory could send"
