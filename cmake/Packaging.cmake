@@ -22,9 +22,21 @@ install(DIRECTORY config/examples/ DESTINATION ${MF_DOC_DIR}/examples)
 # out, so a fresh install stays down until someone fills them in.
 file(READ ${PROJECT_SOURCE_DIR}/config/manufactory-agent.yaml _example)
 string(REGEX REPLACE "\n(org_id|project_id|project_key):" "\n# \\1:" _packaged "${_example}")
-string(PREPEND _packaged "# Fill in org_id, project_id and project_key below, check with\n"
+string(PREPEND _packaged "# For Manufactory: fill in org_id, project_id and project_key below. For\n"
+                         "# SAMA, OISP or MobiusFlow: see the commented sections at the end.\n"
+                         "# Check with\n"
                          "#   manufactory-agent check-config\n"
                          "# then: systemctl start manufactory-agent\n\n")
+# Every other platform's example, commented, at the end: what to write instead
+# of the Manufactory keys (platform:, its section, its collector).
+foreach(_platform sama oisp mobiusflow)
+  file(READ ${PROJECT_SOURCE_DIR}/config/examples/${_platform}.yaml _other)
+  string(REGEX REPLACE "\n$" "" _other "${_other}")
+  string(REGEX REPLACE "\n" "\n#   " _other "${_other}")
+  string(APPEND _packaged "\n# ===== platform: ${_platform} ==========================================\n"
+                          "# Instead of the Manufactory keys (org_id, project_id, project_key, session,\n"
+                          "# schema) and the collector and actor sections above:\n#   ${_other}\n")
+endforeach()
 file(WRITE ${CMAKE_BINARY_DIR}/packaging/config.yaml "${_packaged}")
 
 # Debian's changelog and copyright, where lintian looks for them.
