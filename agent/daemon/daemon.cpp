@@ -101,6 +101,7 @@ class Daemon final : public ingest::ActorDirectory {
   Daemon(Config config, net::TlsContext tls, const std::vector<InheritedSocket>& inherited,
          boost::asio::io_context& io, AsioScheduler& scheduler, std::unique_ptr<buffer::EventBuffer> buffer)
       : config_(std::move(config)),
+        tls_(tls),
         notifier_(SystemdNotifier::from_environment()),
         io_(io),
         scheduler_(scheduler),
@@ -333,14 +334,18 @@ class Daemon final : public ingest::ActorDirectory {
     ingest_.set_limits(ingest_limits(next));
     ingest_server_.set_limits(next.ingest.max_event_bytes, next.ingest.idle_timeout);
     dead_letter_.set_path(next.buffer.dead_letter, next.buffer.dead_letter_max_bytes);
+    // The CA file is read again even when its name did not change: a rotated CA is the same path.
+    if (auto ok = net::reload_trust_anchors(tls_, {next.collector.ca_file, true}); !ok) {
+      log::error("SIGHUP: collector.ca_file: {}; new connections keep the trust anchors they had", ok.error().message);
+    }
     // Another platform's section means nothing to the running one.
     std::vector<std::string> restart = next.platform == config_.platform ? platform_->reload(next) : std::vector<std::string>{};
     const auto shared = shared_keys_needing_restart(next);
     restart.insert(restart.end(), shared.begin(), shared.end());
     // What was refused (a password, a conversation) may be right now: try at once.
     uplink_.retry_now();
-    log::info("SIGHUP: reloaded log level, buffer and ingest limits, dead-letter file, the platform's credentials and "
-              "targets, schemas");
+    log::info("SIGHUP: reloaded log level, buffer and ingest limits, dead-letter file, trust anchors (collector.ca_file), "
+              "the platform's credentials and targets, schemas");
     restart_pending_ = join(restart);
     if (!restart.empty()) log::warn("SIGHUP: changed, but applied only at a restart: {}", restart_pending_);
   }
@@ -354,7 +359,6 @@ class Daemon final : public ingest::ActorDirectory {
     };
     check(next.platform != c.platform, "platform");
     check(next.actor_json != c.actor_json, "actor");
-    check(next.collector.ca_file != c.collector.ca_file, "collector.ca_file");
     check(next.ingest.socket != c.ingest.socket, "ingest.socket");
     check(next.uplink.window != c.uplink.window, "uplink.window");
     check(next.uplink.max_connections != c.uplink.max_connections, "uplink.max_connections");
@@ -370,6 +374,7 @@ class Daemon final : public ingest::ActorDirectory {
   }
 
   Config config_;
+  net::TlsContext tls_;  // shared with the HTTP client and the WebSocket transport: a reload re-reads its CA
   SystemdNotifier notifier_;
   boost::asio::io_context& io_;
   AsioScheduler& scheduler_;

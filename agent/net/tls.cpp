@@ -106,6 +106,15 @@ Expected<TlsContext> make_client_tls_context(const TlsOptions& options) {
   return ctx;
 }
 
+Status reload_trust_anchors(const TlsContext& ctx, const TlsOptions& options) {
+  auto fresh = make_client_tls_context(options);
+  if (!fresh) return fail(fresh.error());
+  X509_STORE* store = SSL_CTX_get_cert_store((*fresh)->native_handle());
+  X509_STORE_up_ref(store);
+  SSL_CTX_set_cert_store(ctx->native_handle(), store);  // takes the reference; frees the old store
+  return {};
+}
+
 Status prepare_tls_session(SSL* ssl, const std::string& host) {
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
   X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);

@@ -21,6 +21,10 @@ struct TlsOptions {
 using TlsContext = std::shared_ptr<boost::asio::ssl::context>;
 
 Expected<TlsContext> make_client_tls_context(const TlsOptions& options);
+// The trust anchors read again (a reload): every connection made from now on
+// with this context verifies with them; those open stay. On an error (an
+// unreadable CA file) the context keeps the ones it had.
+Status reload_trust_anchors(const TlsContext& ctx, const TlsOptions& options);
 
 // Before the handshake: SNI (for names, not IP literals) and the host name or
 // IP address the peer's certificate must match.

@@ -52,6 +52,30 @@ TEST_P(ReloadRotation, ARefusedSecretFixedByAReloadDeliversAtOnce) {
   EXPECT_EQ(daemon.log().find(r.secret), std::string::npos) << "no secret in the log";
 }
 
+// The operator replaces the CA file (same path) and reloads: new connections
+// trust the new CA at once; the events that waited are delivered.
+TEST(Reload, ARotatedCaFileIsReadAgainWithoutARestart) {
+  MockCollector mock;
+  TempDir dir;
+  const std::string ca = dir.write("ca.pem", read_file(cert_path("self-signed.pem")));  // not the mock's CA
+  DaemonOptions options;
+  options.edit_config = [&ca](std::string yaml) {
+    const std::string right = cert_path("ca.pem");
+    return yaml.replace(yaml.find(right), right.size(), ca);
+  };
+  DaemonProcess daemon(mock, "uplink:\n  backoff_cap: 2s\n", "", options);
+  ASSERT_EQ(daemon.send(numbered_events(0, 4)).exit_code, 0);
+  ASSERT_TRUE(eventually([&] { return daemon.log().find("certificate was not accepted") != std::string::npos; }, 10s))
+      << daemon.log();
+  EXPECT_EQ(u64(daemon.status(), "buffer_events"), 4u);
+  const pid_t pid = daemon.process().pid();
+  dir.write("ca.pem", read_file(cert_path("ca.pem")));
+  daemon.process().signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return u64(daemon.status(), "events_acked") == 4; }, 10s)) << daemon.log();
+  EXPECT_EQ(daemon.process().pid(), pid) << "no restart";
+  EXPECT_EQ(daemon.log().find("applied only at a restart"), std::string::npos) << daemon.log();
+}
+
 INSTANTIATE_TEST_SUITE_P(EveryPlatform, ReloadRotation,
                          ::testing::Values(Rotation{"manufactory", "test-project-key", "seq"},
                                            Rotation{"sama", "test-password", "seq"},
