@@ -13,7 +13,7 @@ Usage:
   manufactory-agent run [--config FILE]                 the daemon
   manufactory-agent send [--actor JSON] [EVENT_JSON ...]  hand it events
   manufactory-agent status [--json]                     what it is doing
-  manufactory-agent check-config [--keys]               validate the config
+  manufactory-agent check-config [--connect] [--keys]   validate the config (and try it)
   manufactory-agent --actor=<base64 JSON> --event=<base64 JSON>   one event, then exit
   manufactory-agent COMMAND --help                      one command's help
   manufactory-agent --version | --help
@@ -61,12 +61,15 @@ buffer; connections and credentials; and, when something is wrong, why (a
 refused credential or target). --json: the same as one JSON object.
 )";
 
-const char* const kCheckUsage = R"(manufactory-agent check-config [--config FILE] [--keys[=text|markdown|man]]
+const char* const kCheckUsage = R"(manufactory-agent check-config [--config FILE] [--connect] [--keys[=text|markdown|man]]
 
 Validates the configuration as `run` would, without starting: the file (every
 error with file:line:column), the secrets' sources, the CA file, and that every
 directory the daemon writes can be written by this user. Prints what the
-platform will log in as (never a secret). --keys lists every key with its
+platform will log in as (never a secret). --connect then logs in and opens
+the link (a streaming platform's WebSocket, as the default actor), sends no
+event, and says what it found; exit codes as the one-shot's (0 connected,
+1 network or server, 2 config, 3 refused). --keys lists every key with its
 type, default and meaning.
 )";
 
@@ -161,6 +164,8 @@ Expected<Args> parse_args(const std::vector<std::string>& argv) {
       args.reply_timeout = *d;
     } else if (arg == "--json") {
       args.json = true;
+    } else if (arg == "--connect") {
+      args.connect = true;
     } else if (is_option(arg, "--socket")) {
       args.socket = option_value(argv, i, "--socket");
       if (!args.socket || args.socket->empty()) return usage("--socket needs a path");
@@ -175,6 +180,7 @@ Expected<Args> parse_args(const std::vector<std::string>& argv) {
     }
   }
   if (args.json && command != Command::status) return usage("--json goes with status");
+  if (args.connect && command != Command::check_config) return usage("--connect goes with check-config");
   if (args.socket && command != Command::send && command != Command::status) return usage("--socket goes with send or status");
   if (args.reply_timeout && command != Command::send) return usage("--timeout goes with send");
   if (command == Command::send) {

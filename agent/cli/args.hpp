@@ -20,6 +20,7 @@ struct Args {
   std::optional<std::string> event_base64;
   std::optional<config::KeyFormat> list_keys;  // check-config --keys[=text|markdown|man]
   bool json = false;       // status --json
+  bool connect = false;    // check-config --connect
   std::optional<std::string> socket;      // send/status: talk to this socket instead of the configured one
   std::optional<std::string> actor_json;  // send --actor JSON
   std::vector<std::string> events;        // send EVENT_JSON ...

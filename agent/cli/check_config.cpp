@@ -41,6 +41,10 @@ int check_config(const Args& args) {
   if (platform.uses_actor) {
     std::printf("  default actor: %s\n", config->actor_json.empty() ? "(none)" : config->actor_json.c_str());
   }
+  if (args.connect) {
+    std::fflush(stdout);
+    return connect_check(*config);
+  }
   return 0;
 }
 

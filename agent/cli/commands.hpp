@@ -10,6 +10,8 @@ int run_cli(const std::vector<std::string>& argv);
 int check_config(const Args& args);
 int list_config_keys(config::KeyFormat format);
 int oneshot(const Args& args, const Config& config);
+// check-config --connect: log in and open the link, send nothing.
+int connect_check(const Config& config);
 int run_daemon(const Args& args);
 int send(const Args& args);
 int status(const Args& args);

@@ -1,14 +1,17 @@
 // The vendor's documented mode: log in, connect, send one event, wait for its
 // confirmation, exit. It runs the platform's own parts, once, with no retry:
-// any failure is the answer.
+// any failure is the answer. check-config --connect is the same without the
+// event.
 #include <boost/asio/io_context.hpp>
 
+#include <cstdio>
 #include <optional>
 
 #include "agent/cli/commands.hpp"
 #include "agent/common/asio_scheduler.hpp"
 #include "agent/common/base64.hpp"
 #include "agent/common/log.hpp"
+#include "agent/common/units.hpp"
 #include "agent/common/wall_clock.hpp"
 #include "agent/config/net_options.hpp"
 #include "agent/event/attributes.hpp"
@@ -73,17 +76,24 @@ void obtain_credential(auth::CredentialFlow& flow, auth::CredentialFlow::Callbac
   });
 }
 
-// A platform that takes events as HTTP requests: one batch of one event.
+// A platform that takes events as HTTP requests: one batch of one event; or,
+// without an event (check-config --connect), the login alone.
 class BatchOneShot {
  public:
   BatchOneShot(boost::asio::io_context& io, std::unique_ptr<uplink::BatchEndpoint> endpoint)
       : io_(io), endpoint_(std::move(endpoint)) {}
 
-  void start(const uplink::OutgoingEvent& event) {
-    event_ = &event;
+  void start(const uplink::OutgoingEvent* event) {
+    event_ = event;
     obtain_credential(*endpoint_, [this](Expected<auth::Grant> grant) {
       if (!grant) return done(grant.error());
       log::info("logged in: {} for {}", endpoint_->credential_name(), grant->lifetime_source);
+      if (event_ == nullptr) {
+        std::printf("connected: logged in (%s, valid %s)\n", endpoint_->credential_name().c_str(),
+                    format_duration(grant->lifetime).c_str());
+        delivered_ = true;
+        return io_.stop();
+      }
       endpoint_->send({event_}, [this](uplink::BatchResult r) { on_result(std::move(r)); });
     });
   }
@@ -130,11 +140,12 @@ class StreamOneShot final : public uplink::ConnectionObserver {
         endpoint_(std::move(endpoint)),
         transport_(net::make_ws_transport(io, tls, config::ws_options(config, false))) {}
 
-  void start(const uplink::OutgoingEvent& event) {
-    event_ = &event;
+  void start(const uplink::OutgoingEvent* event) {
+    event_ = event;
     obtain_credential(*endpoint_, [this](Expected<auth::Grant> grant) {
       if (!grant) return done(grant.error());
       log::info("logged in: {} for {}", endpoint_->credential_name(), grant->lifetime_source);
+      grant_ = *grant;
       connection_ = std::make_unique<uplink::Connection>(*transport_, scheduler_, *this,
                                                          uplink::ConnectionOptions{config_.collector.request_timeout, {}},
                                                          endpoint_->new_protocol());
@@ -148,7 +159,12 @@ class StreamOneShot final : public uplink::ConnectionObserver {
  private:
   void on_ready() override {
     log::debug("connected to {}", endpoint_->stream_url().to_string());
-    connection_->send_event(*event_);
+    if (event_ != nullptr) return static_cast<void>(connection_->send_event(*event_));
+    std::printf("connected: logged in (%s, valid %s); the WebSocket %s is open and ready\n",
+                endpoint_->credential_name().c_str(), format_duration(grant_.lifetime).c_str(),
+                endpoint_->stream_url().to_string().c_str());
+    delivered_ = true;
+    connection_->close();
   }
 
   void on_confirmed(std::uint64_t, bool ok, const std::string& reason) override {
@@ -189,6 +205,7 @@ class StreamOneShot final : public uplink::ConnectionObserver {
   std::unique_ptr<net::WsTransport> transport_;
   std::unique_ptr<uplink::Connection> connection_;
   const uplink::OutgoingEvent* event_ = nullptr;
+  auth::Grant grant_;
   std::optional<Error> outcome_;
   bool delivered_ = false;
 };
@@ -198,9 +215,8 @@ int report(const Error& error) {
   return exit_code_for(error.kind);
 }
 
-}  // namespace
-
-int oneshot(const Args& args, const Config& config) {
+// Logs in and delivers the event; without one, logs in and opens the link.
+int deliver_once(const Config& config, const Args* args) {
   auto tls = net::make_client_tls_context({config.collector.ca_file, true});
   if (!tls) return report(tls.error());
 
@@ -215,25 +231,40 @@ int oneshot(const Args& args, const Config& config) {
   platform->start(false, [] {});  // the schemas, when pulled: fetched before the event is checked
   io.run();
   io.restart();
-  std::string actor_json;
-  auto event = make_event(args, config, platform->event_policy(), clock, actor_json);
-  if (!event) return report(event.error());
+  std::string actor_json = config.actor_json;
+  std::optional<uplink::OutgoingEvent> event;
+  if (args != nullptr) {
+    auto made = make_event(*args, config, platform->event_policy(), clock, actor_json);
+    if (!made) return report(made.error());
+    event = std::move(*made);
+  } else if (platform->link_per_actor() && actor_json.empty()) {
+    return report(make_error(ErrorKind::config, "platform " + std::string(platform->name()) +
+                                                    " logs in per actor: set `actor` in " + config.source_path +
+                                                    " for check-config --connect to log in as"));
+  }
+  const uplink::OutgoingEvent* one = event ? &*event : nullptr;
 
-  const auto result = [](bool delivered, const std::optional<Error>& outcome) {
-    if (delivered && !outcome) return 0;
+  const auto result = [](bool done, const std::optional<Error>& outcome) {
+    if (done && !outcome) return 0;
     if (outcome) return report(*outcome);
     return report(make_error(ErrorKind::internal, "the one-shot ended without a result"));
   };
   if (auto endpoint = platform->stream_endpoint(actor_json)) {
     StreamOneShot flow(config, io, scheduler, *tls, std::move(endpoint));
-    flow.start(*event);
+    flow.start(one);
     io.run();
     return result(flow.delivered(), flow.outcome());
   }
   BatchOneShot flow(io, platform->batch_endpoint());
-  flow.start(*event);
+  flow.start(one);
   io.run();
   return result(flow.delivered(), flow.outcome());
 }
+
+}  // namespace
+
+int oneshot(const Args& args, const Config& config) { return deliver_once(config, &args); }
+
+int connect_check(const Config& config) { return deliver_once(config, nullptr); }
 
 }  // namespace mf::cli
