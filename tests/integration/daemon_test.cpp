@@ -196,6 +196,25 @@ TEST(Daemon, SigtermWithAnUnreachableCollectorStopsAfterTheGraceAndSaysWhatWasLo
   EXPECT_NE(daemon.log().find("20 buffered events were not delivered"), std::string::npos) << daemon.log();
 }
 
+// An outage with a short back-off: dozens of failed attempts, a few lines.
+TEST(Daemon, AnOutageDoesNotFloodTheLog) {
+  MockCollector collector({"--quiet"});
+  DaemonOptions options;
+  const std::string port = ":" + std::to_string(collector.port());
+  options.edit_config = [&port](std::string yaml) {
+    for (auto at = yaml.find(port); at != std::string::npos; at = yaml.find(port)) yaml.replace(at, port.size(), ":1");
+    return yaml;
+  };
+  DaemonProcess daemon(collector, "uplink:\n  backoff_base: 20ms\n  backoff_cap: 100ms\n", "", options);
+  ASSERT_EQ(daemon.send(numbered_events(0, 3)).exit_code, 0);
+  ASSERT_TRUE(eventually([&] { return u64(daemon.status(), "auth_failures") >= 40; }, 20s)) << daemon.log();
+  const std::string log = daemon.log();
+  std::size_t lines = 0;
+  for (auto at = log.find("could not be obtained"); at != std::string::npos; at = log.find("could not be obtained", at + 1)) ++lines;
+  EXPECT_GE(lines, 1u) << log;
+  EXPECT_LE(lines, 3u) << "once, then once per growing interval, with a count\n" << log;
+}
+
 TEST(Daemon, StatusReportsEveryCounterAndNoSecret) {
   MockCollector collector({"--quiet"});
   DaemonProcess daemon(collector);
