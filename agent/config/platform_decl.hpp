@@ -40,4 +40,10 @@ struct PlatformDecl {
 
 using PlatformList = std::vector<const PlatformDecl*>;
 
+// PlatformDecl::make_settings for a platform's Settings type.
+template <class Settings>
+std::unique_ptr<PlatformSettings> make_settings() {
+  return std::make_unique<Settings>();
+}
+
 }  // namespace mf::config

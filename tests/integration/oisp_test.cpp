@@ -32,6 +32,12 @@ std::string config(const MockCollector& mock, const TempDir& dir, const std::str
   return dir.write("config.yaml", mock.agent_yaml() + "state_directory: " + dir.file("state") + "\n" + extra, 0600);
 }
 
+// door_state's type, door.v1.0, is missing from the mock's catalog: its component cannot be made.
+std::string with_door_component(std::string yaml) {
+  return yaml.replace(yaml.find("  default_component_type: temperature.v1.0\n"), 43,
+                      "  default_component_type: temperature.v1.0\n  components:\n    door_state: door.v1.0\n");
+}
+
 void expect_no_secret(const std::string& text) {
   EXPECT_EQ(text.find("eyJ0eXAiOiJKV1Qi"), std::string::npos) << "a token leaked";  // the mock's JWT header
   EXPECT_EQ(text.find("test-password"), std::string::npos);
@@ -217,10 +223,7 @@ TEST(OispDaemon, ATypeMissingFromTheCatalogSendsItsEventsToTheDeadLetters) {
   MockCollector mock(oisp({"--activation-code", "CgSVoHee"}));
   TempDir out;
   DaemonOptions options;
-  options.edit_config = [](std::string yaml) {
-    return yaml.replace(yaml.find("  default_component_type: temperature.v1.0\n"), 43,
-                        "  default_component_type: temperature.v1.0\n  components:\n    door_state: door.v1.0\n");
-  };
+  options.edit_config = with_door_component;
   DaemonProcess daemon(mock, "buffer:\n  dead_letter: " + out.file("dead.ndjson") + "\n", "", options);
   ASSERT_EQ(daemon.send(events(0, 3) + R"({"sequence":3,"door_state":"open"})" "\n" + events(4, 3)).exit_code, 0);
   ASSERT_TRUE(eventually([&] { return u64(daemon.status(), "events_acked") == 6 && u64(daemon.status(), "events_rejected") == 1; }))
@@ -236,10 +239,7 @@ TEST(OispDaemon, ABatchRefusedWholeBesideAnUnusableAttributeLosesNothing) {
   MockCollector mock(oisp({"--activation-code", "CgSVoHee"}));
   TempDir out;
   DaemonOptions options;
-  options.edit_config = [](std::string yaml) {
-    return yaml.replace(yaml.find("  default_component_type: temperature.v1.0\n"), 43,
-                        "  default_component_type: temperature.v1.0\n  components:\n    door_state: door.v1.0\n");
-  };
+  options.edit_config = with_door_component;
   DaemonProcess daemon(mock, "buffer:\n  dead_letter: " + out.file("dead.ndjson") + "\n", "", options);
   ASSERT_EQ(daemon.send(events(0, 3) + R"({"sequence":3,"door_state":"open"})" "\n" R"({"sequence":4,"temperature":"hot"})" "\n" +
                         events(5, 3))

@@ -123,8 +123,8 @@ void check_config(config::Checker& checker) {
 const config::PlatformDecl& config_decl() {
   static const config::PlatformDecl decl{
     kPlatform, "the Manufactory collector: project key, POST /auth, a paired WebSocket per actor",
-    config::Delivery::stream_per_actor, true,
-    &config_keys, [] { return std::unique_ptr<config::PlatformSettings>(std::make_unique<Settings>()); },
+    config::Delivery::stream_per_actor, /*uses_actor=*/true,
+    &config_keys, &config::make_settings<Settings>,
     &check_config, &describe, &writes_state};
   return decl;
 }

@@ -112,8 +112,8 @@ void check_config(config::Checker& checker) {
 const config::PlatformDecl& config_decl() {
   static const config::PlatformDecl decl{
     kPlatform, "MobiusFlow Engine API v1: token and refresh, writes into points",
-    config::Delivery::batch, false,
-    &config_keys, [] { return std::unique_ptr<config::PlatformSettings>(std::make_unique<Settings>()); },
+    config::Delivery::batch, /*uses_actor=*/false,
+    &config_keys, &config::make_settings<Settings>,
     &check_config, &describe, &writes_state};
   return decl;
 }

@@ -115,8 +115,8 @@ void check_config(config::Checker& checker) {
 const config::PlatformDecl& config_decl() {
   static const config::PlatformDecl decl{
     kPlatform, "Open IoT Service Platform: device onboarding, batched REST data",
-    config::Delivery::batch, true,
-    &config_keys, [] { return std::unique_ptr<config::PlatformSettings>(std::make_unique<Settings>()); },
+    config::Delivery::batch, /*uses_actor=*/true,
+    &config_keys, &config::make_settings<Settings>,
     &check_config, &describe, &writes_state};
   return decl;
 }

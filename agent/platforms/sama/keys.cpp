@@ -58,8 +58,8 @@ void check_config(config::Checker& checker) {
 const config::PlatformDecl& config_decl() {
   static const config::PlatformDecl decl{
     kPlatform, "SAMA chat server: login and refresh cookie, one WebSocket, events as messages",
-    config::Delivery::stream_shared, true,
-    &config_keys, [] { return std::unique_ptr<config::PlatformSettings>(std::make_unique<Settings>()); },
+    config::Delivery::stream_shared, /*uses_actor=*/true,
+    &config_keys, &config::make_settings<Settings>,
     &check_config, &describe, &writes_state};
   return decl;
 }
