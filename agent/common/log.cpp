@@ -155,8 +155,10 @@ void set_level(Level level) { logger().set_level(to_spdlog(level)); }
 
 bool enabled(Level level) { return logger().should_log(to_spdlog(level)); }
 
+// Warnings and errors are what repeats in an outage; info lines answer an
+// operator (a reload) and go out each time.
 void write(Level level, std::string_view line) {
-  if (level >= Level::info) {
+  if (level >= Level::warn) {
     Flood& f = flood();
     std::lock_guard<std::mutex> lock(f.mutex);
     const auto verdict = f.filter.admit(line, std::chrono::steady_clock::now());

@@ -4,7 +4,8 @@
 // journald's socket as one record with its priority and no timestamp, so
 // `journalctl -p` works, times are not doubled and a message of several lines
 // stays whole. A message repeated (numbers aside) goes out at growing
-// intervals with a count of those held back (RepeatFilter), from info up.
+// intervals with a count of those held back (RepeatFilter), for warnings and
+// errors.
 #include <fmt/format.h>
 
 #include <string_view>
