@@ -64,6 +64,10 @@ fi
 sed -e 's/^# org_id:/org_id:/' -e 's/^# project_id:/project_id:/' -e 's/^# project_key:/project_key:/' \
   "$work/root/etc/manufactory-agent/config.yaml" > "$work/filled.yaml"
 $run ./manufactory-agent check-config --config "$work/filled.yaml" > /dev/null 2>&1 || fail "the packaged config is broken once filled in"
+for platform in sama oisp mobiusflow; do
+  grep -q "^#   platform: $platform$" "$work/root/etc/manufactory-agent/config.yaml" ||
+    fail "the packaged config does not show platform $platform"
+done
 
 if command -v lintian > /dev/null; then
   lintian "$deb" > "$work/lintian" 2>&1 || true
