@@ -29,8 +29,11 @@ string(PREPEND _packaged "# For Manufactory: fill in org_id, project_id and proj
                          "# then: systemctl start manufactory-agent\n\n")
 # Every other platform's example, commented, at the end: what to write instead
 # of the Manufactory keys (platform:, its section, its collector).
-foreach(_platform sama oisp mobiusflow)
-  file(READ ${PROJECT_SOURCE_DIR}/config/examples/${_platform}.yaml _other)
+file(GLOB _other_examples ${PROJECT_SOURCE_DIR}/config/examples/*.yaml)
+list(SORT _other_examples)
+foreach(_example ${_other_examples})
+  get_filename_component(_platform ${_example} NAME_WE)
+  file(READ ${_example} _other)
   string(REGEX REPLACE "\n$" "" _other "${_other}")
   string(REGEX REPLACE "\n" "\n#   " _other "${_other}")
   string(APPEND _packaged "\n# ===== platform: ${_platform} ==========================================\n"

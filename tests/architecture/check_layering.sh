@@ -43,11 +43,14 @@ check_no_upward agent/event 'net|auth|uplink|buffer|ingest|cli|daemon|config'
 check_no_upward agent/daemon 'cli'
 check_no_upward agent/platforms 'cli|daemon|buffer|ingest/ingest'
 
+# Every platform's name, from its folder: a new platform is checked as soon as it exists.
+platforms=$(cd agent/platforms && ls -d */ | tr -d / | paste -sd'|')
+
 # The generic parts know no platform: neither by include nor by name.
 for dir in agent/uplink agent/auth agent/buffer agent/ingest agent/net agent/common; do
   hits=$(grep -rlE '#include "agent/platforms/' "$dir" 2>/dev/null || true)
   [ -z "$hits" ] || violation "$dir includes a platform: $(echo $hits)"
-  hits=$(grep -rliE '\b(manufactory|sama|oisp|mobiusflow)::' "$dir" 2>/dev/null || true)
+  hits=$(grep -rliE "\\b($platforms)::" "$dir" 2>/dev/null || true)
   [ -z "$hits" ] || violation "$dir names a platform: $(echo $hits)"
 done
 # No platform folder includes another's; only the registry (platforms/registry.cpp)
@@ -62,7 +65,7 @@ hits=$(grep -rlE '#include "agent/platforms/[a-z]+/' agent | grep -vE '^agent/pl
 hits=$(grep -rlE '#include "agent/platforms/[a-z]+/' agent/platforms/*.cpp agent/platforms/*.hpp | grep -v '^agent/platforms/registry.cpp$' || true)
 [ -z "$hits" ] || violation "only agent/platforms/registry.cpp names the platforms: $(echo $hits)"
 # Nothing outside a platform's folder names its namespace, but the registry.
-hits=$(grep -rlE '\b(manufactory|sama|oisp|mobiusflow)::' agent --include=*.cpp --include=*.hpp | grep -vE '^agent/platforms/[a-z]+/|^agent/platforms/registry.cpp$' || true)
+hits=$(grep -rlE "\\b($platforms)::" agent --include=*.cpp --include=*.hpp | grep -vE '^agent/platforms/[a-z]+/|^agent/platforms/registry.cpp$' || true)
 [ -z "$hits" ] || violation "a platform is named outside its folder: $(echo $hits)"
 
 # Nobody reads the wall clock or rand() directly.
