@@ -75,6 +75,17 @@ if(MF_WS_BACKEND_RESOLVED STREQUAL "websocketpp")
   target_link_libraries(mf_websocketpp INTERFACE mf_boost mf_openssl)
 endif()
 
+# libmosquitto (the MQTT input), shared even in static builds: Debian ships no
+# static libmosquitto. A cross build takes it from the board's sysroot.
+find_path(MOSQUITTO_INCLUDE_DIR mosquitto.h)
+find_library(MOSQUITTO_LIBRARY mosquitto)
+if(NOT MOSQUITTO_INCLUDE_DIR OR NOT MOSQUITTO_LIBRARY)
+  message(FATAL_ERROR "libmosquitto is not installed (apt-get install libmosquitto-dev, or run tools/install-deps.sh)")
+endif()
+add_library(mf_mosquitto INTERFACE)
+target_include_directories(mf_mosquitto SYSTEM INTERFACE ${MOSQUITTO_INCLUDE_DIR})
+target_link_libraries(mf_mosquitto INTERFACE ${MOSQUITTO_LIBRARY})
+
 add_library(mf_logging INTERFACE)
 if(MF_STATIC_DEPS)
   # Header-only spdlog and fmt: the binary then needs nothing but libc.

@@ -127,6 +127,12 @@ bool DiskBuffer::fits(std::uint64_t record_bytes) const {
   return events_ + 1 <= options_.limits.max_events && disk_bytes_ + record_bytes <= options_.limits.max_bytes;
 }
 
+bool DiskBuffer::has_room(std::size_t events, std::uint64_t attribute_bytes) const {
+  constexpr std::uint64_t kRecordOverhead = 64;  // record header, and a share of the actor records and segment headers
+  return events_ + events <= options_.limits.max_events &&
+         disk_bytes_ + attribute_bytes + events * kRecordOverhead <= options_.limits.max_bytes;
+}
+
 PushResult DiskBuffer::push(ActorId actor, std::string attributes_json, std::int64_t accepted_ms) {
   PushResult result;
   Actor* a = find(actor);
@@ -145,6 +151,7 @@ PushResult DiskBuffer::push(ActorId actor, std::string attributes_json, std::int
     if (auto rolled = roll_segment(); !rolled) report_disk_error(rolled.error());  // the old head takes it
   }
   if (auto why = make_room(record_size(), result); !why.empty()) {
+    result.full = true;
     result.reason = why;
     return result;
   }

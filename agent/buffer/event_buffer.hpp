@@ -39,6 +39,7 @@ struct BufferedEvent {
 
 struct PushResult {
   bool accepted = false;
+  bool full = false;        // refused for lack of room: the same event may be taken later
   std::size_t dropped = 0;  // older events evicted to make room (drop_oldest)
   std::string reason;       // why not accepted
 };
@@ -63,6 +64,9 @@ class EventBuffer {
   virtual std::vector<std::string> actors_with_events() const = 0;
 
   virtual PushResult push(ActorId actor, std::string attributes_json, std::int64_t accepted_ms) = 0;
+  // Whether this many events of this many attribute bytes in all would be
+  // taken now without evicting any (an input that can wait asks first).
+  virtual bool has_room(std::size_t events, std::uint64_t attribute_bytes) const = 0;
 
   // The oldest waiting event of the actor, now leased; nullptr when none waits.
   // The pointer is valid until the next call on the buffer: copy or send at once.

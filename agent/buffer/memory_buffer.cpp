@@ -17,6 +17,11 @@ bool MemoryBuffer::fits(std::uint64_t extra_bytes) const {
   return events_ + 1 <= limits_.max_events && bytes_ + extra_bytes <= limits_.max_bytes;
 }
 
+bool MemoryBuffer::has_room(std::size_t events, std::uint64_t attribute_bytes) const {
+  return events_ + events <= limits_.max_events &&
+         bytes_ + attribute_bytes + events * kEntryOverhead <= limits_.max_bytes;
+}
+
 PushResult MemoryBuffer::push(ActorId actor, std::string attributes_json, std::int64_t accepted_ms) {
   const std::uint64_t size = cost(attributes_json);
   PushResult result;
@@ -26,11 +31,13 @@ PushResult MemoryBuffer::push(ActorId actor, std::string attributes_json, std::i
   }
   while (!fits(size)) {
     if (limits_.overflow == Overflow::reject_new) {
+      result.full = true;
       result.reason = "buffer full (" + std::to_string(events_) + " events, " + format_size(bytes_) +
                       "); retry later or raise buffer.max_events / buffer.max_bytes";
       return result;
     }
     if (!evict_oldest_waiting()) {
+      result.full = true;
       result.reason = "buffer full of events awaiting the collector's reply; retry later";
       return result;
     }

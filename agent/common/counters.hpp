@@ -1,9 +1,24 @@
 #pragma once
+#include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "agent/common/scheduler.hpp"
 
 namespace mf {
+
+// Where events come in: the ingest socket, an MQTT broker, HTTP POSTs.
+enum class Source : std::size_t { socket, mqtt, http };
+constexpr std::size_t kSources = 3;
+constexpr const char* source_name(Source s) {
+  return s == Source::socket ? "socket" : s == Source::mqtt ? "mqtt" : "http";
+}
+
+struct SourceCounters {
+  std::uint64_t accepted = 0;  // in the buffer
+  std::uint64_t refused = 0;   // not taken: bad, too large, refused by the platform's policy
+  std::uint64_t deferred = 0;  // not taken yet: the buffer was full (the producer or broker keeps it)
+};
 
 // Daemon-wide counters (status, logs). Plain numbers: one thread touches them.
 struct Counters {
@@ -23,6 +38,7 @@ struct Counters {
   std::uint64_t auth_failures = 0;
   std::uint64_t requests = 0;         // batch platforms: HTTP requests that carried events
   std::uint64_t rate_limited = 0;     // batch platforms: 429 answers
+  std::array<SourceCounters, kSources> sources{};
   TimePoint last_delivery{};          // when the platform last confirmed an event (monotonic); {}: never
 };
 

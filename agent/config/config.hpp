@@ -73,6 +73,36 @@ struct Config {
     Duration idle_timeout{};
   } ingest;
 
+  // Inputs beside the ingest socket: an MQTT broker's topics, HTTP POSTs.
+  struct Inputs {
+    struct MqttTopic {
+      std::string filter;         // devices/+/telemetry
+      std::string actor_template; // compact JSON whose "{N}" stand for the filter's N-th wildcard; empty: default actor
+    };
+    struct Mqtt {
+      bool enabled = false;        // inputs.mqtt.url set
+      std::string url;             // as written, for messages
+      std::string host;
+      std::uint16_t port = 0;
+      bool tls = false;            // mqtts://
+      std::string ca_file;         // mqtts: empty: the system's trust store
+      std::string client_id;       // fixed: the broker keeps the session under it
+      std::string username;
+      Secret password;
+      std::string password_source;
+      Duration keepalive{};
+      std::vector<MqttTopic> topics;
+    } mqtt;
+    struct Http {
+      bool enabled = false;        // inputs.http.listen set
+      net::ListenAddress listen;
+      bool allow_remote = false;
+      Secret token;                // empty: no token asked
+      std::string token_source;
+      std::uint64_t max_body_bytes = 0;
+    } http;
+  } inputs;
+
   struct Uplink {
     std::uint64_t window = 0;
     std::uint64_t window_bytes = 0;

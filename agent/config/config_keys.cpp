@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "agent/common/units.hpp"
+#include "agent/config/input_keys.hpp"
 #include "agent/config/platform_decl.hpp"
 
 namespace mf::config {
@@ -231,6 +232,7 @@ bool in_section(std::string_view key, std::string_view section) {
 }  // namespace
 
 KeyTable::KeyTable(std::vector<const PlatformDecl*> platforms) : platforms_(std::move(platforms)), keys_(kSharedKeys) {
+  keys_.insert(keys_.end(), input_keys().begin(), input_keys().end());
   for (const PlatformDecl* p : platforms_) {
     for (KeyDecl key : p->keys()) {
       key.platform = p->name;
@@ -293,6 +295,7 @@ const char* type_name(KeyType type) {
     case KeyType::secret: return "secret";
     case KeyType::attributes: return "mapping";
     case KeyType::string_map: return "map";
+    case KeyType::actor_map: return "map of actors";
   }
   return "?";
 }

@@ -14,7 +14,7 @@
 
 namespace mf::config {
 
-enum class KeyType { string, integer, duration, size, choice, url, path, secret, attributes, string_map };
+enum class KeyType { string, integer, duration, size, choice, url, path, secret, attributes, string_map, actor_map };
 
 struct KeyDecl {
   std::string_view name;          // dotted: "collector.url"
@@ -24,6 +24,7 @@ struct KeyDecl {
   Status (*apply)(std::string_view text, Config& config);
   std::string_view platform = {};  // empty: every platform; else the only one that takes it (set by KeyTable)
   // KeyType::string_map: one entry (attribute -> value), checked where it stands.
+  // KeyType::actor_map: one entry (name -> actor template as compact JSON; empty for `default`).
   Status (*apply_entry)(std::string_view name, std::string_view value, Config& config) = nullptr;
 };
 

@@ -19,6 +19,7 @@
 #include "agent/config/file_access.hpp"
 #include "agent/config/platform_decl.hpp"
 #include "agent/config/suggest.hpp"
+#include "agent/config/input_keys.hpp"
 #include "agent/event/attributes.hpp"
 
 namespace mf::config {
@@ -192,6 +193,7 @@ class Loader final : public Checker {
     if (belongs_elsewhere(key->platform, name, key_node.Mark())) return;
     if (key->type == KeyType::attributes) return visit_attributes(*key, value);
     if (key->type == KeyType::string_map) return visit_string_map(*key, value);
+    if (key->type == KeyType::actor_map) return visit_actor_map(*key, value);
     if (!value.IsScalar()) {
       error_at(value.Mark(), "'" + name + "' must be a single " + type_name(key->type) + " value, not " + describe(value));
       return;
@@ -232,6 +234,50 @@ class Loader final : public Checker {
         continue;
       }
       if (auto ok = key.apply_entry(entry, *text, loaded_.config); !ok) error_at(kv.second.Mark(), ok.error().message);
+    }
+  }
+
+  // name -> an actor (a mapping of attributes, "{N}" allowed in values) or `default`.
+  void visit_actor_map(const KeyDecl& key, const YAML::Node& value) {
+    if (value.IsNull()) return;
+    const std::string name(key.name);
+    if (!value.IsMap()) {
+      error_at(value.Mark(), "'" + name + "' must be a mapping of names to actors, as in "
+                                          "`\"devices/+/telemetry\": {username: \"{1}\"}`, not " + describe(value));
+      return;
+    }
+    std::map<std::string, YAML::Mark> seen;
+    for (const auto& kv : value) {
+      if (!kv.first.IsScalar()) {
+        error_at(kv.first.Mark(), "each entry of '" + name + "' is `name: {actor}` or `name: default`");
+        continue;
+      }
+      const std::string& entry = kv.first.Scalar();
+      if (auto [it, inserted] = seen.emplace(entry, kv.first.Mark()); !inserted) {
+        error_at(kv.first.Mark(), "'" + name + "' names '" + entry + "' twice (first at line " +
+                                      std::to_string(it->second.line + 1) + "); keep one");
+        continue;
+      }
+      std::string actor_json;
+      if (kv.second.IsMap()) {
+        rapidjson::StringBuffer buffer;
+        rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+        if (!write_json(kv.second, writer, 0)) {
+          error_at(kv.second.Mark(), "'" + name + "." + entry + "' is nested too deeply");
+          continue;
+        }
+        auto normalized = event::normalize_attributes({buffer.GetString(), buffer.GetSize()}, "actor", event::Limits{});
+        if (!normalized) {
+          error_at(kv.second.Mark(), "'" + name + "." + entry + "': " + normalized.error().message);
+          continue;
+        }
+        actor_json = std::move(*normalized);
+      } else if (!(kv.second.IsNull() || (kv.second.IsScalar() && kv.second.Scalar() == "default"))) {
+        error_at(kv.second.Mark(), "'" + name + "." + entry + "' must be an actor (a mapping such as "
+                                   "{username: \"{1}\"}) or `default` (the config's actor), not " + describe(kv.second));
+        continue;
+      }
+      if (auto ok = key.apply_entry(entry, actor_json, loaded_.config); !ok) error_at(kv.first.Mark(), ok.error().message);
     }
   }
 
@@ -343,6 +389,7 @@ class Loader final : public Checker {
     choose_state_directory();
     choose_socket_paths();
     c.platform->check(*this);
+    check_inputs(*this);
     check_url("collector.url", c.collector.url, false);
     if (c.platform->streams()) check_url("collector.ws_url", c.collector.ws_url, true);
     if (!c.collector.ca_file.empty()) check_readable("collector.ca_file", c.collector.ca_file);

@@ -23,6 +23,8 @@
 #include "agent/daemon/socket_activation.hpp"
 #include "agent/daemon/status.hpp"
 #include "agent/ingest/ingest.hpp"
+#include "agent/inputs/http_input.hpp"
+#include "agent/inputs/mqtt_input.hpp"
 #include "agent/net/http_server.hpp"
 #include "agent/net/unix_line_server.hpp"
 #include "agent/net/ws_backend.hpp"
@@ -136,6 +138,7 @@ class Daemon final : public ingest::ActorDirectory {
     if (auto ok = ingest_server_.start(); !ok) return fail_start(ok.error());
     if (auto ok = control_server_.start(); !ok) return fail_start(ok.error());
     if (auto ok = start_metrics(); !ok) return fail_start(ok.error());
+    if (auto ok = start_inputs(); !ok) return fail_start(ok.error());
     log::info("manufactory-agent {} running: platform {}, ingest {}, collector {}", MF_VERSION, platform_->name(),
               config_.ingest.socket, config_.collector.url.to_string());
     // Actors from the disk buffer come back whatever uplink.max_actors says: their events were accepted.
@@ -224,13 +227,40 @@ class Daemon final : public ingest::ActorDirectory {
     if (!config_.metrics.enabled) return {};
     const auto& at = config_.metrics.listen;
     metrics_server_ = std::make_unique<net::HttpServer>(io_, net::HttpServerOptions{"metrics", at.host, at.port},
-                                                        [this](std::string_view target) { return serve_http(target); });
+                                                        [this](const net::ServedRequest& r) { return serve_http(r); });
     if (auto ok = metrics_server_->start(); !ok) return ok;
     log::info("metrics on http://{}/metrics", net::ListenAddress{at.host, metrics_server_->port()}.to_string());
     return {};
   }
 
-  net::HttpAnswer serve_http(std::string_view target) {
+  // The inputs beside the ingest socket. MQTT connects in the background: a
+  // broker that is down is retried, not a reason to fail the start.
+  Status start_inputs() {
+    if (config_.inputs.http.enabled) {
+      http_input_ = std::make_unique<inputs::HttpInput>(io_, config_, ingest_);
+      if (auto ok = http_input_->start(); !ok) return ok;
+    }
+    if (config_.inputs.mqtt.enabled) {
+      mqtt_input_ = std::make_unique<inputs::MqttInput>(
+          io_, scheduler_, random_, config_, ingest_,
+          [this](std::string_view topic, std::string_view payload, const std::string& reason) {
+            if (dead_letter_.append_message("mqtt", topic, payload, reason)) ++counters_.dead_letters;
+          });
+      if (auto ok = mqtt_input_->start(); !ok) return ok;
+    }
+    return {};
+  }
+
+  void stop_inputs() {
+    if (mqtt_input_) mqtt_input_->stop();
+    if (http_input_) http_input_->stop();
+  }
+
+  net::HttpAnswer serve_http(const net::ServedRequest& request) {
+    if (request.method != "GET" && request.method != "HEAD") {
+      return {405, "text/plain", "only GET and HEAD\n", {{"Allow", "GET, HEAD"}}};
+    }
+    const std::string_view target = request.target;
     const std::string_view path = target.substr(0, target.find('?'));
     if (path == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", prometheus_text(snapshot())};
     if (path == "/healthz") return draining_ ? net::HttpAnswer{503, "text/plain", "draining\n"} : net::HttpAnswer{200, "text/plain", "ok\n"};
@@ -268,6 +298,13 @@ class Daemon final : public ingest::ActorDirectory {
     s.credential_problem = uplink_.credential_problem();
     s.restart_pending = restart_pending_;
     s.ingest_clients = ingest_server_.clients();
+    if (http_input_) s.inputs.push_back(Source::http);
+    if (mqtt_input_) {
+      s.inputs.push_back(Source::mqtt);
+      const auto mqtt = mqtt_input_->status();
+      s.mqtt_state = mqtt.state;
+      s.mqtt_last_error = mqtt.last_error;
+    }
     s.actors = uplink_.status();
     return s;
   }
@@ -277,6 +314,7 @@ class Daemon final : public ingest::ActorDirectory {
     drain_started_ = scheduler_.now();
     notifier_.notify("STOPPING=1\nSTATUS=" + one_line_status());
     ingest_server_.stop();
+    stop_inputs();
     log::info("{}: intake stopped; delivering {} buffered events for up to {}", why, buffer_->stats().events,
               format_duration(config_.shutdown_grace));
     grace_timer_->start(config_.shutdown_grace, [this] { close_connections(); });
@@ -342,10 +380,18 @@ class Daemon final : public ingest::ActorDirectory {
     std::vector<std::string> restart = next.platform == config_.platform ? platform_->reload(next) : std::vector<std::string>{};
     const auto shared = shared_keys_needing_restart(next);
     restart.insert(restart.end(), shared.begin(), shared.end());
+    if (mqtt_input_) {
+      const auto mqtt = mqtt_input_->reload(next);
+      restart.insert(restart.end(), mqtt.begin(), mqtt.end());
+    }
+    if (http_input_) {
+      const auto http = http_input_->reload(next);
+      restart.insert(restart.end(), http.begin(), http.end());
+    }
     // What was refused (a password, a conversation) may be right now: try at once.
     uplink_.retry_now();
     log::info("SIGHUP: reloaded log level, buffer and ingest limits, dead-letter file, trust anchors (collector.ca_file), "
-              "the platform's credentials and targets, schemas");
+              "the platform's credentials and targets, schemas, the MQTT topics and password, the HTTP input's token");
     restart_pending_ = join(restart);
     if (!restart.empty()) log::warn("SIGHUP: changed, but applied only at a restart: {}", restart_pending_);
   }
@@ -364,6 +410,8 @@ class Daemon final : public ingest::ActorDirectory {
     check(next.uplink.max_connections != c.uplink.max_connections, "uplink.max_connections");
     check(next.metrics.enabled != c.metrics.enabled || next.metrics.listen.to_string() != c.metrics.listen.to_string(),
           "metrics.listen");
+    check(next.inputs.mqtt.enabled != c.inputs.mqtt.enabled, "inputs.mqtt.url");
+    check(next.inputs.http.enabled != c.inputs.http.enabled, "inputs.http.listen");
     return keys;
   }
 
@@ -394,6 +442,8 @@ class Daemon final : public ingest::ActorDirectory {
   net::UnixLineServer ingest_server_;
   net::UnixLineServer control_server_;
   std::unique_ptr<net::HttpServer> metrics_server_;  // metrics.listen set
+  std::unique_ptr<inputs::HttpInput> http_input_;    // inputs.http.listen set
+  std::unique_ptr<inputs::MqttInput> mqtt_input_;    // inputs.mqtt.url set
   boost::asio::signal_set signals_;
   std::unique_ptr<Timer> drain_timer_;
   std::unique_ptr<Timer> grace_timer_;

@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "agent/common/log.hpp"
+#include "agent/common/rapidjson.hpp"
 #include "agent/event/envelope.hpp"
 
 namespace mf::daemon {
@@ -43,6 +44,34 @@ bool DeadLetterFile::append(const std::string& actor_json, const std::string& at
   std::string line = event::envelope_json(actor_json, attributes_json, reason.empty() ? "rejected" : reason);
   line.pop_back();  // the closing brace: the time goes after the reason
   line += ",\"at\":\"" + utc_iso(clock_.now_ms()) + "\"}\n";
+  return write_line(line);
+}
+
+bool DeadLetterFile::append_message(const char* input, std::string_view topic, std::string_view payload,
+                                    const std::string& reason) {
+  constexpr std::size_t kMaxKept = 64 * 1024;
+  if (path_.empty()) return false;
+  rapidjson::StringBuffer b;
+  rapidjson::Writer<rapidjson::StringBuffer> w(b);
+  const auto string = [&w](std::string_view text) { w.String(text.data(), static_cast<rapidjson::SizeType>(text.size())); };
+  w.StartObject();
+  w.Key("input");
+  w.String(input);
+  w.Key("topic");
+  string(topic);
+  w.Key("payload");
+  string(payload.substr(0, kMaxKept));  // not JSON, or not an event: kept as text
+  w.Key("payload_bytes");
+  w.Uint64(payload.size());
+  w.Key("reason");
+  string(reason);
+  w.Key("at");
+  w.String(utc_iso(clock_.now_ms()).c_str());
+  w.EndObject();
+  return write_line(std::string(b.GetString(), b.GetSize()) + "\n");
+}
+
+bool DeadLetterFile::write_line(const std::string& line) {
   rotate_if_full(line.size());
   const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   const bool ok = fd >= 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());

@@ -7,6 +7,7 @@
 // bound is kept.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "agent/common/wall_clock.hpp"
 
@@ -18,6 +19,9 @@ class DeadLetterFile {
       : path_(std::move(path)), max_bytes_(max_bytes), clock_(clock) {}
   // False when the record could not be written (counted and logged only).
   bool append(const std::string& actor_json, const std::string& attributes_json, const std::string& reason);
+  // A message an input could not make an event of, kept as text (up to 64 KiB):
+  //   {"input":"mqtt","topic":"...","payload":"...","payload_bytes":N,"reason":"...","at":"..."}
+  bool append_message(const char* input, std::string_view topic, std::string_view payload, const std::string& reason);
   void set_path(std::string path, std::uint64_t max_bytes) {
     path_ = std::move(path);
     max_bytes_ = max_bytes;
@@ -25,6 +29,7 @@ class DeadLetterFile {
 
  private:
   void rotate_if_full(std::size_t adding);
+  bool write_line(const std::string& line);
 
   std::string path_;
   std::uint64_t max_bytes_;

@@ -81,6 +81,22 @@ void events(Exposition& e, const StatusSnapshot& s) {
   e.counter("attributes_left_out_total", "Attributes left out by the platform's policy (mobiusflow.unmapped: ignore).",
             c.attributes_left_out);
   e.gauge("events_in_flight", "Events sent and not yet confirmed.", static_cast<double>(s.buffer.leased));
+  e.header("input_events_total",
+           "Events handed in, by input (socket, mqtt, http) and result: accepted (buffered), refused (bad, too large), "
+           "deferred (the buffer was full: left with the producer or the broker).",
+           "counter");
+  for (const Source source : s.inputs) {
+    const char* name = source_name(source);
+    const SourceCounters& n = c.sources[static_cast<std::size_t>(source)];
+    e.sample("input_events_total", label("input", name) + "," + label("result", "accepted"), static_cast<double>(n.accepted));
+    e.sample("input_events_total", label("input", name) + "," + label("result", "refused"), static_cast<double>(n.refused));
+    e.sample("input_events_total", label("input", name) + "," + label("result", "deferred"), static_cast<double>(n.deferred));
+  }
+  if (!s.mqtt_state.empty()) {
+    e.gauge("mqtt_connected", "1 while the MQTT input holds a session with its broker (subscribed or paused).",
+            s.mqtt_state == "subscribed" || s.mqtt_state == "paused" ? 1 : 0);
+    e.gauge("mqtt_paused", "1 while the MQTT input reads nothing because the buffer is full.", s.mqtt_state == "paused" ? 1 : 0);
+  }
 }
 
 void buffer(Exposition& e, const StatusSnapshot& s) {

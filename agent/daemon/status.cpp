@@ -90,6 +90,27 @@ std::string status_json(const StatusSnapshot& s) {
   }
   counter(w, "connected_actors", s.connected_actors);
   counter(w, "ingest_clients", s.ingest_clients);
+  w.Key("inputs");
+  w.StartObject();
+  for (const Source source : s.inputs) {
+    const char* name = source_name(source);
+    const SourceCounters& c = s.counters.sources[static_cast<std::size_t>(source)];
+    w.Key(name);
+    w.StartObject();
+    counter(w, "accepted", c.accepted);
+    counter(w, "refused", c.refused);
+    counter(w, "deferred", c.deferred);
+    if (source == Source::mqtt) {
+      w.Key("state");
+      w.String(s.mqtt_state.c_str());
+      if (!s.mqtt_last_error.empty()) {
+        w.Key("last_error");
+        w.String(s.mqtt_last_error.c_str(), static_cast<rapidjson::SizeType>(s.mqtt_last_error.size()));
+      }
+    }
+    w.EndObject();
+  }
+  w.EndObject();
   w.Key("actors");
   w.StartArray();
   for (const auto& a : s.actors) {

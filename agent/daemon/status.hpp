@@ -29,6 +29,9 @@ struct StatusSnapshot {
   std::string credential_problem;                 // why a link has none, or why the server refuses its target
   std::string restart_pending;                    // keys the last reload could not apply ("sama.device_id, ...")
   std::size_t ingest_clients = 0;
+  std::vector<Source> inputs = {Source::socket};  // the inputs that run
+  std::string mqtt_state;       // inputs.mqtt: connecting, subscribed, backing_off, paused
+  std::string mqtt_last_error;  // why its connection last ended; empty: none
   std::vector<uplink::ActorStatus> actors;
 };
 

@@ -178,22 +178,39 @@ void Ingest::set_default_actor(std::string actor_json) {
   default_actor_ = std::move(parsed);
 }
 
-std::string Ingest::refuse(const std::string& why) {
+Outcome Ingest::refuse(Source source, std::string why) {
   ++counters_.events_refused;
-  log::debug("ingest: refused a line: {}", why);
-  return error_reply(why);
+  ++counters_.sources[static_cast<std::size_t>(source)].refused;
+  log::debug("ingest: refused an event from the {} input: {}", source_name(source), why);
+  return {false, false, std::move(why)};
 }
 
-Expected<std::string> Ingest::actor_of(ParsedLine& parsed) const {
+void Ingest::count_refused(Source source, std::size_t events) {
+  counters_.events_refused += events;
+  counters_.sources[static_cast<std::size_t>(source)].refused += events;
+}
+
+void Ingest::count_deferred(Source source, std::size_t events) {
+  counters_.sources[static_cast<std::size_t>(source)].deferred += events;
+}
+
+Expected<std::string> Ingest::actor_of(ParsedLine& parsed, std::string_view route_actor) const {
   switch (policy_.actors()) {
     case Actors::none: return kNoActor;
     case Actors::optional:
-      if (parsed.actor_json) return std::move(*parsed.actor_json);
-      if (default_actor_json_.empty()) return kNoActor;
-      break;
     case Actors::required:
       if (parsed.actor_json) return std::move(*parsed.actor_json);
+      if (!route_actor.empty()) {
+        json::ScratchDocument doc;
+        if (auto ok = doc.parse(route_actor, {limits_.max_event_bytes, limits_.max_depth}); !ok) {
+          return fail(ErrorKind::invalid_input, "the topic's actor is " + ok.error().message);
+        }
+        if (auto ok = event::check_attributes(doc.root(), "actor"); !ok) return fail(ok.error());
+        if (auto ok = policy_.admit_actor(attribute_infos(doc.root())); !ok) return fail(ok.error());
+        return event::normalize_attributes(doc.root(), "actor");
+      }
       if (default_actor_json_.empty()) {
+        if (policy_.actors() == Actors::optional) return kNoActor;
         return fail(ErrorKind::invalid_input, "event names no actor and the config has no default `actor`; send "
                                               "{\"actor\":{...},\"attributes\":{...}}");
       }
@@ -205,19 +222,25 @@ Expected<std::string> Ingest::actor_of(ParsedLine& parsed) const {
   return default_actor_json_;
 }
 
-std::string Ingest::handle_line(std::string_view line) {
-  auto parsed = parse_line(line, limits_, &policy_);
-  if (!parsed) return refuse(parsed.error().message);
-  auto actor_json = actor_of(*parsed);
-  if (!actor_json) return refuse(actor_json.error().message);
-  const auto known = actors_.actor_id(*actor_json);
+Expected<PreparedEvent> Ingest::prepare(std::string_view event, std::string_view route_actor) const {
+  auto parsed = parse_line(event, limits_, &policy_);
+  if (!parsed) return fail(parsed.error());
+  auto actor_json = actor_of(*parsed, route_actor);
+  if (!actor_json) return fail(actor_json.error());
+  return PreparedEvent{std::move(*actor_json), std::move(parsed->attributes_json), parsed->left_out};
+}
+
+bool Ingest::has_room(std::size_t events, std::uint64_t bytes) const { return buffer_.has_room(events, bytes); }
+
+Outcome Ingest::store(PreparedEvent event, Source source) {
+  const auto known = actors_.actor_id(event.actor_json);
   if (!known) {
-    return refuse("too many distinct actors (uplink.max_actors is " + std::to_string(actors_.max_actors()) +
-                  "); the event's actor would be one more. Raise uplink.max_actors if this device really speaks for "
-                  "that many");
+    return refuse(source, "too many distinct actors (uplink.max_actors is " + std::to_string(actors_.max_actors()) +
+                              "); the event's actor would be one more. Raise uplink.max_actors if this device really "
+                              "speaks for that many");
   }
   const buffer::ActorId actor = *known;
-  auto pushed = buffer_.push(actor, std::move(parsed->attributes_json), clock_.now_ms());
+  auto pushed = buffer_.push(actor, std::move(event.attributes_json), clock_.now_ms());
   if (pushed.dropped > 0) {
     counters_.events_dropped += pushed.dropped;
     // Warned at a limited rate: the first drop, then each time the total doubles.
@@ -227,15 +250,31 @@ std::string Ingest::handle_line(std::string_view line) {
       next_drop_warning_ = counters_.events_dropped * 2;
     }
   }
-  if (!pushed.accepted) return refuse(pushed.reason);
+  if (!pushed.accepted) {
+    Outcome refused = refuse(source, pushed.reason);
+    refused.buffer_full = pushed.full;
+    return refused;
+  }
   ++counters_.events_accepted;
-  counters_.attributes_left_out += parsed->left_out;
+  ++counters_.sources[static_cast<std::size_t>(source)].accepted;
+  counters_.attributes_left_out += event.left_out;
   actors_.on_buffered(actor);
-  return ok_reply();
+  return {true, false, {}};
+}
+
+Outcome Ingest::submit(std::string_view event, Source source, std::string_view route_actor) {
+  auto prepared = prepare(event, route_actor);
+  if (!prepared) return refuse(source, prepared.error().message);
+  return store(std::move(*prepared), source);
+}
+
+std::string Ingest::handle_line(std::string_view line) {
+  const Outcome outcome = submit(line, Source::socket);
+  return outcome.accepted ? ok_reply() : error_reply(outcome.error);
 }
 
 std::string Ingest::overlong_reply(std::size_t max_line_bytes) {
-  return refuse("line longer than ingest.max_event_bytes (" + std::to_string(max_line_bytes) + " bytes); it was discarded");
+  return error_reply(refuse(Source::socket, "line longer than ingest.max_event_bytes (" + std::to_string(max_line_bytes) + " bytes); it was discarded").error);
 }
 
 }  // namespace mf::ingest

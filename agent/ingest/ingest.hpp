@@ -13,6 +13,7 @@
 #include "agent/buffer/event_buffer.hpp"
 #include "agent/common/counters.hpp"
 #include "agent/common/expected.hpp"
+#include "agent/common/counters.hpp"
 #include "agent/common/wall_clock.hpp"
 #include "agent/ingest/event_policy.hpp"
 
@@ -46,21 +47,51 @@ class ActorDirectory {
   virtual void on_buffered(buffer::ActorId actor) = 0;
 };
 
+// An event ready for the buffer: parsed, validated, its actor chosen.
+struct PreparedEvent {
+  std::string actor_json;
+  std::string attributes_json;
+  std::size_t left_out = 0;
+};
+
+// What became of one event handed in.
+struct Outcome {
+  bool accepted = false;
+  bool buffer_full = false;  // not taken for lack of room: the producer may send it again later
+  std::string error;         // why not accepted
+};
+
+// Every input (socket, MQTT, HTTP) hands events in here: one parsing and
+// validation path, one place that counts.
 class Ingest {
  public:
   Ingest(buffer::EventBuffer& buffer, ActorDirectory& actors, Counters& counters, const WallClock& clock,
          const EventPolicy& policy, std::string default_actor_json, Limits limits);
   ~Ingest();
 
+  // The ingest socket's line, answered with its reply line.
   std::string handle_line(std::string_view line);
+
+  // Parse, validate and store one event. route_actor (compact JSON) is the
+  // actor when the event names none, before the config's default actor.
+  Outcome submit(std::string_view event, Source source, std::string_view route_actor = {});
+
+  // In two steps, for an input that takes several events or none (HTTP):
+  // prepare each, ask for room for them all, then store them.
+  Expected<PreparedEvent> prepare(std::string_view event, std::string_view route_actor = {}) const;
+  bool has_room(std::size_t events, std::uint64_t bytes) const;
+  Outcome store(PreparedEvent event, Source source);
+  // Counted against a source without being handed in (a 429, a bad payload seen by the input itself).
+  void count_refused(Source source, std::size_t events = 1);
+  void count_deferred(Source source, std::size_t events = 1);
   std::string overlong_reply(std::size_t max_line_bytes);
   void set_limits(const Limits& limits) { limits_ = limits; }
   void set_default_actor(std::string actor_json);
 
  private:
-  std::string refuse(const std::string& why);
+  Outcome refuse(Source source, std::string why);
   // The actor the event goes under, or the refusal.
-  Expected<std::string> actor_of(ParsedLine& parsed) const;
+  Expected<std::string> actor_of(ParsedLine& parsed, std::string_view route_actor) const;
 
   buffer::EventBuffer& buffer_;
   ActorDirectory& actors_;

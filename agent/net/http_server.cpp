@@ -67,10 +67,11 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     void read() {
       parser_.emplace();
       parser_->header_limit(kMaxHeaderBytes);
-      parser_->body_limit(0);  // GET and HEAD carry none
+      parser_->body_limit(server_->options_.max_body_bytes);
       stream_.expires_after(server_->options_.timeout);
-      http::async_read(stream_, buffer_, *parser_,
-                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+      http::async_read_header(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+        self->on_header(ec);
+      });
     }
 
     void close() {
@@ -80,22 +81,60 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     }
 
    private:
-    void on_read(beast::error_code ec) {
+    void on_header(beast::error_code ec) {
+      if (ec == http::error::body_limit) return answer_now(too_large(), false);  // by its Content-Length
       if (ec || server_->stopped_) return close();
       const auto& request = parser_->get();
-      answer_ = {};
-      if (request.method() == http::verb::get || request.method() == http::verb::head) {
-        const HttpAnswer answer = server_->handler_(std::string_view(request.target().data(), request.target().size()));
-        answer_.result(answer.status);
-        answer_.set(http::field::content_type, answer.content_type);
-        answer_.body() = answer.body;
-      } else {
-        answer_.result(http::status::method_not_allowed);
-        answer_.set(http::field::allow, "GET, HEAD");
-        answer_.body() = "only GET and HEAD\n";
+      const auto length = parser_->content_length();
+      const bool has_body = (length && *length > 0) || parser_->chunked();
+      if (has_body && server_->options_.max_body_bytes == 0) {
+        return answer_now({405, "text/plain", "only GET and HEAD\n", {{"Allow", "GET, HEAD"}}}, false);
       }
-      answer_.version(request.version());
-      answer_.keep_alive(request.keep_alive());
+      if (length && *length > server_->options_.max_body_bytes) {
+        return answer_now(too_large(), false);
+      }
+      if (has_body && beast::iequals(request[http::field::expect], "100-continue")) {
+        // curl waits a second for this before it sends a body of more than 1 KiB.
+        auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, request.version());
+        http::async_write(stream_, *interim, [self = this->shared_from_this(), interim](beast::error_code e, std::size_t) {
+          if (e) return self->close();
+          self->read_body();
+        });
+        return;
+      }
+      read_body();
+    }
+
+    void read_body() {
+      http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec == http::error::body_limit) return self->answer_now(self->too_large(), false);
+        if (ec || self->server_->stopped_) return self->close();
+        self->on_request();
+      });
+    }
+
+    HttpAnswer too_large() const {
+      return {413, "text/plain", "the body is larger than " + std::to_string(server_->options_.max_body_bytes) +
+                                     " bytes (" + server_->options_.name + ".max_body_bytes); send fewer events per request\n"};
+    }
+
+    void on_request() {
+      const auto& request = parser_->get();
+      const auto view = [](beast::string_view v) { return std::string_view(v.data(), v.size()); };
+      const ServedRequest r{view(request.method_string()), view(request.target()), view(request[http::field::authorization]),
+                          view(request[http::field::content_type]), request.body()};
+      answer_now(server_->handler_(r), request.keep_alive());
+    }
+
+    void answer_now(const HttpAnswer& answer, bool keep_alive) {
+      const auto& request = parser_->get();
+      answer_ = {};
+      answer_.result(answer.status);
+      answer_.set(http::field::content_type, answer.content_type);
+      for (const auto& [name, value] : answer.headers) answer_.set(name, value);
+      answer_.body() = answer.body;
+      answer_.version(request.version() == 0 ? 11 : request.version());
+      answer_.keep_alive(keep_alive);
       answer_.set(http::field::server, "manufactory-agent/" MF_VERSION);
       answer_.prepare_payload();
       if (request.method() == http::verb::head) answer_.body().clear();  // the length stays that of GET's body
@@ -109,7 +148,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     beast::tcp_stream stream_;
     std::shared_ptr<Impl> server_;
     beast::flat_buffer buffer_{kMaxHeaderBytes};
-    std::optional<http::request_parser<http::empty_body>> parser_;
+    std::optional<http::request_parser<http::string_body>> parser_;
     http::response<http::string_body> answer_;
   };
 

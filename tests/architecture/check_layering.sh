@@ -18,6 +18,7 @@ only_in 'yaml-cpp/' '^agent/config/' 'yaml-cpp'
 only_in 'rapidjson/' '^agent/common/rapidjson.hpp$' 'RapidJSON (use agent/common/rapidjson.hpp)'
 only_in 'spdlog/' '^agent/common/log.cpp$' 'spdlog (use agent/common/log.hpp)'
 only_in 'openssl/' '^agent/net/tls' 'OpenSSL'
+only_in 'mosquitto.h' '^agent/net/mqtt/mosquitto_client.cpp$' 'libmosquitto'
 
 # No library type in the headers of the event-handling layers.
 for dir in agent/uplink agent/buffer agent/ingest agent/platforms agent/platforms/*/ agent/platforms/*/*/; do
@@ -32,22 +33,23 @@ check_no_upward() {  # dir forbidden-regex
   hits=$(grep -rlE "#include \"agent/($2)/" "$1" 2>/dev/null || true)
   [ -z "$hits" ] || violation "$1 depends on $2: $(echo $hits)"
 }
-check_no_upward agent/common 'config|auth|net|uplink|buffer|ingest|cli|daemon|event'
-check_no_upward agent/net 'config|auth|uplink|buffer|ingest|cli|daemon|event'
-check_no_upward agent/config 'auth|uplink|buffer|ingest|cli|daemon|platforms'
-check_no_upward agent/buffer 'net|auth|uplink|ingest|cli|daemon|config'
-check_no_upward agent/auth 'uplink|buffer|ingest|cli|daemon|config'
-check_no_upward agent/uplink 'ingest|cli|daemon|config'
-check_no_upward agent/ingest 'net|auth|uplink|cli|daemon|config'
-check_no_upward agent/event 'net|auth|uplink|buffer|ingest|cli|daemon|config'
+check_no_upward agent/common 'config|auth|net|uplink|buffer|ingest|inputs|cli|daemon|event'
+check_no_upward agent/net 'config|auth|uplink|buffer|ingest|inputs|cli|daemon|event'
+check_no_upward agent/config 'auth|uplink|buffer|ingest|inputs|cli|daemon|platforms'
+check_no_upward agent/buffer 'net|auth|uplink|ingest|inputs|cli|daemon|config'
+check_no_upward agent/auth 'uplink|buffer|ingest|inputs|cli|daemon|config'
+check_no_upward agent/uplink 'ingest|inputs|cli|daemon|config'
+check_no_upward agent/ingest 'net|auth|uplink|inputs|cli|daemon|config'
+check_no_upward agent/inputs 'auth|uplink|buffer|platforms|cli|daemon'
+check_no_upward agent/event 'net|auth|uplink|buffer|ingest|inputs|cli|daemon|config'
 check_no_upward agent/daemon 'cli'
-check_no_upward agent/platforms 'cli|daemon|buffer|ingest/ingest'
+check_no_upward agent/platforms 'cli|daemon|buffer|ingest/ingest|inputs'
 
 # Every platform's name, from its folder: a new platform is checked as soon as it exists.
 platforms=$(cd agent/platforms && ls -d */ | tr -d / | paste -sd'|')
 
 # The generic parts know no platform: neither by include nor by name.
-for dir in agent/uplink agent/auth agent/buffer agent/ingest agent/net agent/common; do
+for dir in agent/uplink agent/auth agent/buffer agent/ingest agent/inputs agent/net agent/common; do
   hits=$(grep -rlE '#include "agent/platforms/' "$dir" 2>/dev/null || true)
   [ -z "$hits" ] || violation "$dir includes a platform: $(echo $hits)"
   hits=$(grep -rliE "\\b($platforms)::" "$dir" 2>/dev/null || true)
