@@ -92,9 +92,9 @@ set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://manufactory-agent.invalid/")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 if(CMAKE_CROSSCOMPILING)
   # dpkg-shlibdeps knows only the host's libraries; a cross build links
-  # everything but libc statically (MF_STATIC_DEPS).
+  # everything but libc and libmosquitto statically (MF_STATIC_DEPS).
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.34), adduser")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.34), libmosquitto1 (>= 2.0), adduser")
 else()
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")

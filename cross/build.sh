@@ -6,7 +6,7 @@
 #     architectures at once)
 #   - configures with cross/toolchain.cmake, builds Release with MF_STATIC_DEPS
 #     (OpenSSL, yaml-cpp, libstdc++ static; spdlog/fmt header-only): the binary
-#     needs nothing but the C library
+#     needs the C library and libmosquitto1 (Debian has no static libmosquitto)
 #   - prints the path of the built binary as its last line
 # Environment: BUILD_DIR (default build-<arch>), MF_BUILD_TESTS (default OFF),
 # BUILD_TYPE (default Release).
@@ -39,7 +39,8 @@ fi
 
 # The target's libraries and headers, unpacked (not installed) into the sysroot.
 target_packages=(libc6 libc6-dev linux-libc-dev libgcc-s1 libstdc++6 libssl3 libssl-dev libyaml-cpp0.7 libyaml-cpp-dev
-                 libfmt9 libfmt-dev libspdlog1.10 libspdlog-dev libgtest-dev libgmock-dev libboost1.74-dev)
+                 libfmt9 libfmt-dev libspdlog1.10 libspdlog-dev libgtest-dev libgmock-dev libboost1.74-dev
+                 libmosquitto1 libmosquitto-dev)
 stamp=$sysroot/.packages
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "${target_packages[*]}" ]; then
   rm -rf "$sysroot" "$build/debs"

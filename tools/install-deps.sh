@@ -8,6 +8,7 @@ packages=(
   libboost-dev                                   # Boost.Asio and Boost.Beast (header-only)
   libwebsocketpp-dev                             # WebSocket client
   rapidjson-dev libyaml-cpp-dev libssl-dev       # JSON, YAML, TLS
+  libmosquitto-dev                               # the MQTT input
   libspdlog-dev libfmt-dev                       # logging
   libgtest-dev libgmock-dev libbenchmark-dev     # tests and micro-benchmarks
   openssl ca-certificates                        # test certificates, system trust store
@@ -15,6 +16,7 @@ packages=(
   systemd strace                                 # unit checks (systemd-analyze), the syscall-filter check
   prometheus                                     # promtool and a real scraper for the metrics tests
   tinyproxy                                      # a real HTTP proxy for the proxy tests
+  mosquitto mosquitto-clients curl               # a real MQTT broker and producers, an HTTP producer, for the input tests
   mmdebstrap                                     # the Debian tree of the systemd-nspawn test
 )
 # systemd-nspawn, at the host's systemd version so apt does not upgrade the host's systemd.

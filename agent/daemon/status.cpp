@@ -132,6 +132,28 @@ std::string status_json(const StatusSnapshot& s) {
   return std::string(b.GetString(), b.GetSize());
 }
 
+namespace {
+
+// "inputs: socket 3 accepted; mqtt (subscribed) 10 accepted, 1 refused; http 5 accepted\n"
+std::string inputs_line(const rapidjson::Value& status) {
+  const auto* inputs = json::find(status, "inputs");
+  if (inputs == nullptr || !inputs->IsObject()) return {};
+  std::string out;
+  for (auto it = inputs->MemberBegin(); it != inputs->MemberEnd(); ++it) {
+    const auto& in = it->value;
+    out += out.empty() ? "inputs: " : "; ";
+    out += it->name.GetString();
+    if (const char* state = json::find_string(in, "state")) out += std::string(" (") + state + ")";
+    out += " " + std::to_string(get(in, "accepted")) + " accepted";
+    if (get(in, "refused") > 0) out += ", " + std::to_string(get(in, "refused")) + " refused";
+    if (get(in, "deferred") > 0) out += ", " + std::to_string(get(in, "deferred")) + " deferred (buffer full)";
+    if (const char* error = json::find_string(in, "last_error")) out += std::string(", last error: ") + error;
+  }
+  return out.empty() ? out : out + "\n";
+}
+
+}  // namespace
+
 Expected<std::string> status_text(std::string_view text) {
   auto doc = json::parse_untrusted(text, {16 << 20, 32});
   if (!doc || !doc->IsObject()) return fail(ErrorKind::server, "the daemon's status answer is not JSON: " + std::string(text.substr(0, 200)));
@@ -190,6 +212,7 @@ Expected<std::string> status_text(std::string_view text) {
     out += pending;
     out += "\n";
   }
+  out += inputs_line(d);
   if (const char* validation = json::find_string(d, "validation")) {
     out += "ingest checks: ";
     out += validation;

@@ -22,7 +22,7 @@ wants=("-rwxr-xr-x ./usr/bin/manufactory-agent"
        "-rw-r--r-- $doc/README.md"
        "-rw-r--r-- $doc/copyright"
        "-rw-r--r-- $doc/changelog.Debian.gz")
-for f in configuration development disk-buffer operations performance platforms; do wants+=("-rw-r--r-- $doc/docs/$f.md"); done
+for f in configuration development disk-buffer inputs operations performance platforms; do wants+=("-rw-r--r-- $doc/docs/$f.md"); done
 for f in config sama oisp mobiusflow; do wants+=("-rw-r--r-- $doc/examples/$f.yaml"); done
 for want in "${wants[@]}"; do
   grep -qxF -- "$want" <<< "$contents" || fail "missing from the package: $want"

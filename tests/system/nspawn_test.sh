@@ -32,11 +32,13 @@ root=$work/root
 machine=mf-test-$$
 nspawn_pid=""
 mock_pid=""
+broker_pid=""
 cgroups=()
 
 cleanup() {
   [ -n "$nspawn_pid" ] && kill -TERM "$nspawn_pid" 2> /dev/null && wait "$nspawn_pid" 2> /dev/null
   [ -n "$mock_pid" ] && kill "$mock_pid" 2> /dev/null
+  [ -n "$broker_pid" ] && kill "$broker_pid" 2> /dev/null
   for ((i = ${#cgroups[@]} - 1; i >= 0; i--)); do
     find "${cgroups[$i]}" -depth -type d -exec rmdir {} \; 2> /dev/null
   done
@@ -79,6 +81,15 @@ certs=$work/certs
 mock_pid=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
 port=$(cat "$work/port")
+# An MQTT broker on the host's loopback, which the container shares: the sandbox must let the agent reach it.
+broker_port=""
+if [ -x /usr/sbin/mosquitto ] && command -v mosquitto_pub > /dev/null; then
+  broker_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2> /dev/null ||
+                echo $((20000 + RANDOM % 20000)))
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\nuser %s\n' "$broker_port" "$(id -un)" > "$work/mosquitto.conf"
+  /usr/sbin/mosquitto -c "$work/mosquitto.conf" > "$work/broker.log" 2>&1 &
+  broker_pid=$!
+fi
 # Events the mock stored once at least, over all actors.
 delivered() { grep -o '"unique":[0-9]*' "$work/stats.json" 2> /dev/null | awk -F: '{ n += $2 } END { print n + 0 }'; }
 delivered_at_least() { [ "$(delivered)" -ge "$1" ]; }
@@ -144,6 +155,13 @@ buffer:
 actor:
   username: system_test
 YAML
+[ -n "$broker_port" ] && cat >> "$root/etc/manufactory-agent/config.yaml" << YAML
+inputs:
+  mqtt:
+    url: mqtt://127.0.0.1:$broker_port
+    topics:
+      "devices/+/telemetry": {username: "{1}"}
+YAML
 in_container sh -c 'chown root:manufactory /etc/manufactory-agent/config.yaml /etc/manufactory-agent/ca.pem && chmod 0640 /etc/manufactory-agent/config.yaml'
 # A quick watchdog for the SIGSTOP check, and no core files from its SIGABRT.
 mkdir -p "$root/etc/systemd/system/manufactory-agent.service.d"
@@ -172,6 +190,15 @@ if in_container runuser -u producer -- manufactory-agent send '{"seq":1}' '{"seq
   pass "send by a member of group manufactory-producers, through the socket-activated ingest socket, delivered"
 else
   fail "send: $(cat "$work/send.log"); delivered $(delivered); $(in_container stat -c "%n %U:%G %a" /run/manufactory-agent /run/manufactory-agent/ingest.sock 2>&1 | tr "\n" " "); producer: $(in_container id producer); socket unit: $(in_container systemctl show -P SocketGroup manufactory-agent.socket) $(in_container grep -h SocketGroup /lib/systemd/system/manufactory-agent.socket /usr/lib/systemd/system/manufactory-agent.socket 2>&1 | tr "\n" " ")"
+fi
+if [ -z "$broker_port" ]; then
+  echo "skipped: the MQTT check (mosquitto and mosquitto-clients are not installed)"
+elif wait_for 10 sh -c "nsenter -t $container_pid -a journalctl -u manufactory-agent -o cat | grep -q 'mqtt: connected'" &&
+  mosquitto_pub -p "$broker_port" -q 1 -t devices/mqtt_test/telemetry -m '{"seq":1}' &&
+  wait_for 10 grep -q '"username":"mqtt_test"' "$work/stats.json"; then
+  pass "an MQTT message from the host's broker delivered through the sandboxed service"
+else
+  fail "MQTT: $(in_container journalctl -u manufactory-agent -o cat | grep -i mqtt | tail -3); broker: $(tail -3 "$work/broker.log")"
 fi
 if in_container runuser -u producer -- cat /etc/manufactory-agent/config.yaml > /dev/null 2>&1; then
   fail "a producer can read the config and its secrets"

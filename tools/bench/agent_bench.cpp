@@ -2,6 +2,7 @@
 // loopback, next to the ceiling an ideal client reaches on the same collector.
 //
 //   agent-bench [--platform manufactory|sama|oisp|mobiusflow] [--reply-delay MS] [--runs N] [--quick] [--json FILE]
+//   agent-bench --inputs [--runs N] [--quick] [--json FILE]
 //
 // Scenarios (each run starts a fresh mock collector and, for the agent, a
 // fresh `manufactory-agent run`):
@@ -16,6 +17,8 @@
 //               from the first line written to the last acknowledgement.
 //   latency     events paced at a fixed rate; each carries its creation time
 //               and the mock reports creation -> reply written (p50/p99/max).
+//   --inputs    the same events through the ingest socket, MQTT (mosquitto
+//               and mosquitto_pub) and HTTP POSTs (input_rows.cpp), only.
 // Also: agent CPU time per event (utime+stime), RSS idle and peak, start to READY=1.
 #include <signal.h>
 #include <sys/socket.h>
@@ -36,6 +39,7 @@
 #include "agent/common/json.hpp"
 #include "tools/bench/bench_support.hpp"
 #include "tools/bench/ideal_clients.hpp"
+#include "tools/bench/input_rows.hpp"
 
 namespace {
 
@@ -157,6 +161,7 @@ struct Options {
   std::string platform = "manufactory";
   int reply_delay_ms = -1;  // --reply-delay: only rows with this delay
   int events = 0;           // --events: events per row with --reply-delay (0: 100 000)
+  bool inputs = false;      // --inputs: only the rows of the inputs
 };
 
 Options parse(int argc, char** argv) {
@@ -165,13 +170,14 @@ Options parse(int argc, char** argv) {
     const std::string a = argv[i];
     if (a == "--runs" && i + 1 < argc) o.runs = std::max(1, std::atoi(argv[++i]));
     else if (a == "--quick") o.quick = true;
+    else if (a == "--inputs") o.inputs = true;
     else if (a == "--json" && i + 1 < argc) o.json_file = argv[++i];
     else if (a == "--platform" && i + 1 < argc) o.platform = argv[++i];
     else if (a == "--reply-delay" && i + 1 < argc) o.reply_delay_ms = std::max(0, std::atoi(argv[++i]));
     else if (a == "--events" && i + 1 < argc) o.events = std::max(1, std::atoi(argv[++i]));
     else {
       std::fprintf(stderr, "usage: agent-bench [--platform manufactory|sama|oisp|mobiusflow] [--reply-delay MS [--events N]] [--runs N] "
-                           "[--quick] [--json FILE]\n");
+                           "[--quick] [--json FILE]\n       agent-bench --inputs [--runs N] [--quick] [--json FILE]\n");
       std::exit(2);
     }
   }
@@ -188,6 +194,12 @@ int main(int argc, char** argv) {
   }
   if (o.events > 0 && o.reply_delay_ms < 0) die("--events sets the rows of --reply-delay: give both");
   const Env env = make_env(o.platform);
+  if (o.inputs) {
+    const std::string rows = run_input_rows(env, o.runs, o.quick);
+    if (!o.json_file.empty()) std::ofstream(o.json_file) << "{\"inputs\":" << rows << "}\n";
+    fs::remove_all(env.work);
+    return 0;
+  }
   const int scale = o.quick ? 10 : 1;
   std::vector<Scenario> rows = {{1, 100, 200'000 / scale, 0}, {8, 100, 200'000 / scale, 0},
                                 {1, 1024, 100'000 / scale, 0}, {8, 1024, 100'000 / scale, 0}};

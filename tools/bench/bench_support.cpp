@@ -179,13 +179,15 @@ std::string platform_yaml(const Env& env, const std::string& port) {
          "collector:\n  url: " + url + "\n  ws_url: wss://localhost:" + port + "/ws\n" + ca;
 }
 
-Agent::Agent(const Env& env, const Mock& mock, const std::string& name, const std::string& uplink_yaml) : dir_(env.work + "/" + name) {
+Agent::Agent(const Env& env, const Mock& mock, const std::string& name, const std::string& uplink_yaml,
+             const std::string& more_yaml)
+    : dir_(env.work + "/" + name) {
   fs::remove_all(dir_);
   fs::create_directories(dir_);
   const std::string config = dir_ + "/config.yaml";
   std::ofstream(config) << platform_yaml(env, mock.port())
                         << "buffer:\n  max_events: 4000000\n  max_bytes: 2GiB\n"
-                        << "uplink:\n  max_connections: 8\n" << uplink_yaml
+                        << "uplink:\n  max_connections: 8\n" << uplink_yaml << more_yaml
                         << "log:\n  level: warn\n"
                         << "ingest:\n  socket: " << ingest_socket() << "\n  control_socket: " << dir_ << "/control.sock\n";
   fs::permissions(config, fs::perms::owner_read | fs::perms::owner_write);

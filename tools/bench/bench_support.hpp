@@ -79,7 +79,9 @@ class Mock {
 class Agent {
  public:
   // uplink_yaml: more keys of the uplink: section ("  backoff_base: 1ms\n").
-  Agent(const Env& env, const Mock& mock, const std::string& name, const std::string& uplink_yaml = "");
+  // more_yaml: top-level sections (inputs:...).
+  Agent(const Env& env, const Mock& mock, const std::string& name, const std::string& uplink_yaml = "",
+        const std::string& more_yaml = "");
 
   std::string ingest_socket() const { return dir_ + "/ingest.sock"; }
   double ready_ms() const { return ready_ms_; }
