@@ -115,6 +115,7 @@ void CredentialKeeper::on_answer(bool by_refresh, TimePoint sent_at, Expected<Gr
   if (!result) return on_failure(by_refresh, result.error());
   if (state_ == CredentialState::refused) log::info("{}: the configured credentials are accepted again", owner_);
   problem_.clear();
+  last_failure_.reset();
   lifetime_ = result->lifetime;
   expires_at_ = sent_at + result->lifetime;
   set_state(CredentialState::valid);
@@ -138,6 +139,7 @@ void CredentialKeeper::on_failure(bool by_refresh, const Error& error) {
   }
   ++counters_.auth_failures;
   problem_ = error.message;
+  last_failure_ = error;
   if (refused_by_configuration(error)) {
     if (state_ != CredentialState::refused) {
       log::error("{}: {}; retrying every {}", owner_, error.message, format_duration(settings_.refused_retry));

@@ -74,6 +74,8 @@ class CredentialKeeper {
   std::optional<Duration> lifetime() const { return lifetime_; }
   // Why the latest attempt failed, while no usable credential is held; empty otherwise.
   const std::string& problem() const { return problem_; }
+  // The latest failure itself (its kind says refused, network...), while no usable credential is held.
+  const std::optional<Error>& last_failure() const { return last_failure_; }
 
  private:
   static bool refused_by_configuration(const Error& error);
@@ -100,6 +102,7 @@ class CredentialKeeper {
   bool ever_granted_ = false;
   bool immediate_renewal_spent_ = false;
   std::string problem_;
+  std::optional<Error> last_failure_;
   std::optional<TimePoint> expires_at_;
   std::optional<Duration> lifetime_;
   std::unique_ptr<Timer> timer_;

@@ -9,6 +9,27 @@
 #include "agent/platforms/registry.hpp"
 
 namespace mf::cli {
+namespace {
+
+// The inputs beside the ingest socket, as the daemon will take them (never a secret).
+void print_inputs(const Config& c) {
+  const auto& mqtt = c.inputs.mqtt;
+  if (mqtt.enabled) {
+    std::printf("  mqtt input: %s as client %s%s%s\n", mqtt.url.c_str(), mqtt.client_id.c_str(),
+                mqtt.username.empty() ? "" : (", user " + mqtt.username).c_str(),
+                mqtt.password.empty() ? "" : (", password from " + mqtt.password_source).c_str());
+    for (const auto& t : mqtt.topics) {
+      std::printf("    %s -> %s\n", t.filter.c_str(), t.actor_template.empty() ? "the default actor" : t.actor_template.c_str());
+    }
+  }
+  const auto& http = c.inputs.http;
+  if (http.enabled) {
+    std::printf("  http input: POST http://%s/v1/events%s\n", http.listen.to_string().c_str(),
+                http.token.empty() ? "" : (", bearer token from " + http.token_source).c_str());
+  }
+}
+
+}  // namespace
 
 int check_config(const Args& args) {
   auto config = load_config_for(args);
@@ -41,6 +62,7 @@ int check_config(const Args& args) {
   if (platform.uses_actor) {
     std::printf("  default actor: %s\n", config->actor_json.empty() ? "(none)" : config->actor_json.c_str());
   }
+  print_inputs(*config);
   if (args.connect) {
     std::fflush(stdout);
     return connect_check(*config);

@@ -1,7 +1,8 @@
 // The vendor's documented mode: log in, connect, send one event, wait for its
-// confirmation, exit. It runs the platform's own parts, once, with no retry:
-// any failure is the answer. check-config --connect is the same without the
-// event.
+// confirmation, exit. It runs the daemon's link (LinkCore, the platform's
+// StreamLink or BatchLink) over a buffer of one event, in one-shot mode: no
+// retry, the first failure is the answer. check-config --connect is the same
+// without the event.
 #include <boost/asio/io_context.hpp>
 
 #include <cstdio>
@@ -16,11 +17,11 @@
 #include "agent/config/net_options.hpp"
 #include "agent/event/attributes.hpp"
 #include "agent/event/envelope.hpp"
+#include "agent/buffer/memory_buffer.hpp"
 #include "agent/ingest/ingest.hpp"
 #include "agent/net/ws_backend.hpp"
 #include "agent/platforms/registry.hpp"
-#include "agent/uplink/batch_endpoint.hpp"
-#include "agent/uplink/connection.hpp"
+#include "agent/uplink/link.hpp"
 
 namespace mf::cli {
 namespace {
@@ -37,8 +38,9 @@ Expected<std::string> decode_attributes(const std::string& base64, std::string_v
 }
 
 // The event as the daemon would buffer it: through the platform's policy.
-Expected<uplink::OutgoingEvent> make_event(const Args& args, const Config& config, const ingest::EventPolicy& policy,
-                                           const WallClock& clock, std::string& actor_json) {
+// Sets actor_json to the actor it goes under; returns its attributes.
+Expected<std::string> make_event(const Args& args, const Config& config, const ingest::EventPolicy& policy,
+                                 std::string& actor_json) {
   actor_json = config.actor_json;
   if (args.actor_base64) {
     auto actor = decode_attributes(*args.actor_base64, "actor");
@@ -57,157 +59,105 @@ Expected<uplink::OutgoingEvent> make_event(const Args& args, const Config& confi
   const std::string line = actor_json == ingest::kNoActor ? *attributes : event::envelope_json(actor_json, *attributes);
   auto parsed = ingest::parse_line(line, {config.ingest.max_event_bytes, static_cast<int>(config.ingest.max_depth)}, &policy);
   if (!parsed) return fail(ErrorKind::usage, "--event: " + parsed.error().message);
-  uplink::OutgoingEvent event;
-  event.seq = 1;
-  event.accepted_ms = clock.now_ms();
-  event.actor = 1;
-  event.actor_json = &actor_json;
-  event.attributes_json = std::move(parsed->attributes_json);
-  return event;
+  return std::move(parsed->attributes_json);
 }
 
-// A credential as the daemon would first get it: a kept one refreshed, else a login.
-void obtain_credential(auth::CredentialFlow& flow, auth::CredentialFlow::Callback done) {
-  if (!flow.can_refresh()) return flow.login(std::move(done));
-  flow.refresh([&flow, done](Expected<auth::Grant> grant) {
-    if (grant || grant.error().kind != ErrorKind::auth_rejected) return done(std::move(grant));
-    flow.forget_refresh();
-    flow.login(done);
-  });
+constexpr buffer::ActorId kActor = 1;
+constexpr uplink::LinkId kLink = 1;
+constexpr Duration kCloseLimit{2'000};
+
+uplink::LinkSettings one_shot_settings(const Config& c) {
+  uplink::LinkSettings s;
+  s.connection.request_timeout = c.collector.request_timeout;
+  s.in_flight = {static_cast<std::size_t>(c.uplink.window), c.uplink.window_bytes, 1};
+  s.max_attempts = 1;
+  s.backoff = {c.uplink.backoff_base, c.uplink.backoff_cap, c.uplink.backoff_reset};
+  s.credential = {c.session.reauth_before, s.backoff, c.uplink.auth_refused_retry};
+  s.one_shot = true;
+  return s;
 }
 
-// A platform that takes events as HTTP requests: one batch of one event; or,
-// without an event (check-config --connect), the login alone.
-class BatchOneShot {
+// The daemon's link, for one event (or none: check-config --connect), with no
+// retry: the first failure is the answer. Its end stops the loop.
+class OneShot final : public uplink::LinkListener {
  public:
-  BatchOneShot(boost::asio::io_context& io, std::unique_ptr<uplink::BatchEndpoint> endpoint)
-      : io_(io), endpoint_(std::move(endpoint)) {}
+  OneShot(const Config& config, boost::asio::io_context& io, AsioScheduler& scheduler, buffer::EventBuffer& buffer)
+      : config_(config), io_(io), close_limit_(scheduler.make_timer()), buffer_(buffer) {}
 
-  void start(const uplink::OutgoingEvent* event) {
-    event_ = event;
-    obtain_credential(*endpoint_, [this](Expected<auth::Grant> grant) {
-      if (!grant) return done(grant.error());
-      log::info("logged in: {} for {}", endpoint_->credential_name(), grant->lifetime_source);
-      if (event_ == nullptr) {
-        std::printf("connected: logged in (%s, valid %s)\n", endpoint_->credential_name().c_str(),
-                    format_duration(grant->lifetime).c_str());
-        delivered_ = true;
-        return io_.stop();
-      }
-      endpoint_->send({event_}, [this](uplink::BatchResult r) { on_result(std::move(r)); });
-    });
+  void run(uplink::Link& link, bool with_event) {
+    link_ = &link;
+    with_event_ = with_event;
+    link.start();
+    if (with_event) link.on_buffered(kActor);
+    io_.run();
   }
 
-  const std::optional<Error>& outcome() const { return outcome_; }
-  bool delivered() const { return delivered_; }
+  // The platform's answer to the event: rejected, the link's verdict is exit 3.
+  void on_rejected(const std::string& reason) { rejected_ = reason; }
 
- private:
-  // Right after a login, a refused credential is a refusal (exit 3, as a refused target).
-  void on_result(uplink::BatchResult r) {
-    const Error error = uplink::error_of(r);
-    if (std::holds_alternative<uplink::batch::CredentialRefused>(r)) {
-      return done(make_error(ErrorKind::request_rejected, error.message));
+  int exit_code() const {
+    if (outcome_) return report(*outcome_);
+    if (rejected_) return report(make_error(ErrorKind::event_rejected, "the platform rejected the event: " + *rejected_));
+    if (done_) return 0;
+    return report(make_error(ErrorKind::internal, "the one-shot ended without a result"));
+  }
+
+  // ---- uplink::LinkListener
+  void on_drained(uplink::LinkId) override {
+    if (!with_event_ || buffer_.stats().events > 0) return;
+    if (!rejected_) log::info("event delivered");
+    done_ = true;
+    close();
+  }
+
+  void on_link_ready(uplink::LinkId) override {
+    if (with_event_) return;
+    std::string expiry;
+    if (auto at = link_->credential_expires_at()) {
+      expiry = ", valid " + format_duration(std::chrono::duration_cast<Duration>(*at - Clock::now()));
     }
-    const uplink::EventOutcome o = uplink::outcomes_of(r, 1).front();
-    if (o.kind == uplink::EventOutcome::Kind::rejected) {
-      return done(make_error(ErrorKind::event_rejected, "the platform rejected the event: " + o.reason));
-    }
-    if (o.kind == uplink::EventOutcome::Kind::retry) return done(error);
-    delivered_ = true;
-    log::info("event delivered");
-    io_.stop();
-  }
-
-  void done(const Error& error) {
-    if (!outcome_) outcome_ = error;
-    io_.stop();
-  }
-
-  boost::asio::io_context& io_;
-  std::unique_ptr<uplink::BatchEndpoint> endpoint_;
-  const uplink::OutgoingEvent* event_ = nullptr;
-  std::optional<Error> outcome_;
-  bool delivered_ = false;
-};
-
-class StreamOneShot final : public uplink::ConnectionObserver {
- public:
-  StreamOneShot(const Config& config, boost::asio::io_context& io, AsioScheduler& scheduler, net::TlsContext tls,
-                std::unique_ptr<uplink::StreamEndpoint> endpoint)
-      : config_(config),
-        io_(io),
-        scheduler_(scheduler),
-        endpoint_(std::move(endpoint)),
-        transport_(net::make_ws_transport(io, tls, config::ws_options(config, false))) {}
-
-  void start(const uplink::OutgoingEvent* event) {
-    event_ = event;
-    obtain_credential(*endpoint_, [this](Expected<auth::Grant> grant) {
-      if (!grant) return done(grant.error());
-      log::info("logged in: {} for {}", endpoint_->credential_name(), grant->lifetime_source);
-      grant_ = *grant;
-      connection_ = std::make_unique<uplink::Connection>(*transport_, scheduler_, *this,
-                                                         uplink::ConnectionOptions{config_.collector.request_timeout, {}},
-                                                         endpoint_->new_protocol());
-      connection_->start(endpoint_->stream_url());
-    });
-  }
-
-  const std::optional<Error>& outcome() const { return outcome_; }
-  bool delivered() const { return delivered_; }
-
- private:
-  void on_ready() override {
-    log::debug("connected to {}", endpoint_->stream_url().to_string());
-    if (event_ != nullptr) return static_cast<void>(connection_->send_event(*event_));
-    std::printf("connected: logged in (%s, valid %s); the WebSocket %s is open and ready\n",
-                endpoint_->credential_name().c_str(), format_duration(grant_.lifetime).c_str(),
-                endpoint_->stream_url().to_string().c_str());
-    delivered_ = true;
-    connection_->close();
-  }
-
-  void on_confirmed(std::uint64_t, bool ok, const std::string& reason) override {
-    if (ok) {
-      delivered_ = true;
-      log::info("event delivered");
+    if (config_.platform->streams()) {
+      std::printf("connected: logged in%s; the WebSocket %s is open and ready\n", expiry.c_str(),
+                  config_.collector.ws_url.to_string().c_str());
     } else {
-      outcome_ = make_error(ErrorKind::event_rejected, "the collector rejected the event: " + reason);
+      std::printf("connected: logged in%s\n", expiry.c_str());
     }
-    connection_->close();
+    done_ = true;
+    close();
   }
 
-  // Right after a login, a lost session is a refusal; a server failure is a
-  // runtime failure (exit 1); a refused target is the configuration's (exit 3).
-  void on_not_stored(std::uint64_t, const Error& why) override {
+  // Right after a login, a lost or refused session is a refusal (exit 3), not a lapse of time.
+  void on_link_failed(uplink::LinkId, const Error& why) override {
     outcome_ = why;
     if (why.kind == ErrorKind::session_expired) outcome_->kind = ErrorKind::request_rejected;
-    connection_->close();
+    close();
   }
 
-  void on_closed(const Error& why) override {
-    if (delivered_ || outcome_) return io_.stop();
-    // A refused handshake right after logging in is a refusal, not a lapse of time.
-    Error error = why;
-    if (error.kind == ErrorKind::session_expired) error.kind = ErrorKind::request_rejected;
-    done(error);
+  void on_link_closed(uplink::LinkId) override { io_.stop(); }
+
+ private:
+  static int report(const Error& error) {
+    print_error(error);
+    return exit_code_for(error.kind);
   }
 
-  void done(const Error& error) {
-    if (!outcome_) outcome_ = error;
-    io_.stop();
+  void close() {
+    if (closing_) return;
+    closing_ = true;
+    close_limit_->start(kCloseLimit, [this] { io_.stop(); });
+    link_->close();
   }
 
   const Config& config_;
   boost::asio::io_context& io_;
-  AsioScheduler& scheduler_;
-  std::unique_ptr<uplink::StreamEndpoint> endpoint_;
-  std::unique_ptr<net::WsTransport> transport_;
-  std::unique_ptr<uplink::Connection> connection_;
-  const uplink::OutgoingEvent* event_ = nullptr;
-  auth::Grant grant_;
+  std::unique_ptr<Timer> close_limit_;
+  buffer::EventBuffer& buffer_;
+  uplink::Link* link_ = nullptr;
+  bool with_event_ = false;
+  bool closing_ = false;
+  bool done_ = false;
   std::optional<Error> outcome_;
-  bool delivered_ = false;
+  std::optional<std::string> rejected_;
 };
 
 int report(const Error& error) {
@@ -232,33 +182,38 @@ int deliver_once(const Config& config, const Args* args) {
   io.run();
   io.restart();
   std::string actor_json = config.actor_json;
-  std::optional<uplink::OutgoingEvent> event;
+  std::optional<std::string> attributes;
   if (args != nullptr) {
-    auto made = make_event(*args, config, platform->event_policy(), clock, actor_json);
+    auto made = make_event(*args, config, platform->event_policy(), actor_json);
     if (!made) return report(made.error());
-    event = std::move(*made);
+    attributes = std::move(*made);
   } else if (platform->link_per_actor() && actor_json.empty()) {
     return report(make_error(ErrorKind::config, "platform " + std::string(platform->name()) +
                                                     " logs in per actor: set `actor` in " + config.source_path +
                                                     " for check-config --connect to log in as"));
   }
-  const uplink::OutgoingEvent* one = event ? &*event : nullptr;
+  if (actor_json.empty()) actor_json = ingest::kNoActor;
 
-  const auto result = [](bool done, const std::optional<Error>& outcome) {
-    if (done && !outcome) return 0;
-    if (outcome) return report(*outcome);
-    return report(make_error(ErrorKind::internal, "the one-shot ended without a result"));
-  };
-  if (auto endpoint = platform->stream_endpoint(actor_json)) {
-    StreamOneShot flow(config, io, scheduler, *tls, std::move(endpoint));
-    flow.start(one);
-    io.run();
-    return result(flow.delivered(), flow.outcome());
+  buffer::MemoryBuffer buffer({1, config.buffer.max_bytes, buffer::Overflow::reject_new});
+  buffer.describe_actor(kActor, actor_json);
+  if (attributes) {
+    if (auto pushed = buffer.push(kActor, std::move(*attributes), clock.now_ms()); !pushed.accepted) {
+      return report(make_error(ErrorKind::usage, "--event: " + pushed.reason));
+    }
   }
-  BatchOneShot flow(io, platform->batch_endpoint());
-  flow.start(one);
-  io.run();
-  return result(flow.delivered(), flow.outcome());
+  OneShot one_shot(config, io, scheduler, buffer);
+  uplink::Tallies tallies;
+  auto transport = net::make_ws_transport(io, *tls, config::ws_options(config, false));
+  uplink::LinkDeps deps{scheduler, random, buffer, counters, tallies,
+                        [&one_shot](const std::string&, const std::string&, const std::string& reason) {
+                          one_shot.on_rejected(reason);
+                        },
+                        transport.get()};
+  const uplink::LinkSettings settings = one_shot_settings(config);
+  auto link = platform->make_link(kLink, platform->link_per_actor() ? actor_json : std::string(), deps, settings, one_shot);
+  link->add_actor(kActor, actor_json);
+  one_shot.run(*link, args != nullptr);
+  return one_shot.exit_code();
 }
 
 }  // namespace

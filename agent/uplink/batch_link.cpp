@@ -71,7 +71,11 @@ void BatchLink::on_credential_state(auth::CredentialState) {
 void BatchLink::resume() {
   const auth::CredentialKeeper& keeper = core_.keeper();
   if (!core_.is_open()) return;
-  if (keeper.usable()) return core_.enter(refused_keys_.empty() ? LinkState::sending : LinkState::target_refused);
+  if (keeper.usable()) {
+    if (core_.state() != LinkState::sending && refused_keys_.empty()) core_.report_ready();
+    return core_.enter(refused_keys_.empty() ? LinkState::sending : LinkState::target_refused);
+  }
+  if (core_.ends_one_shot_on_credential()) return;
   switch (keeper.state()) {
     case auth::CredentialState::refused: return core_.enter(LinkState::auth_refused);
     case auth::CredentialState::backing_off: return core_.enter(LinkState::backing_off);
@@ -225,7 +229,7 @@ void BatchLink::on_result(const Batch& batch, BatchResult result) {
   const std::vector<std::uint64_t>& seqs = batch.seqs;
   if (const auto* refused = std::get_if<batch::CredentialRefused>(&result)) {
     core_.ledger().unsend(seqs);
-    if (!core_.closing()) {
+    if (!core_.closing() && !core_.ends_one_shot(refused->error)) {
       core_.enter(LinkState::authenticating);
       core_.keeper().invalidate(refused->error.message);  // on_credential sends again
     }
@@ -236,7 +240,7 @@ void BatchLink::on_result(const Batch& batch, BatchResult result) {
     // halves, like one refused whole, until the refused ones are alone.
     if (seqs.size() > 1) return send_again_in_halves(seqs);
     core_.ledger().unsend(seqs);
-    if (!core_.closing()) hold_refused(batch, refused->error.message);
+    if (!core_.closing() && !core_.ends_one_shot(refused->error)) hold_refused(batch, refused->error.message);
     pump();
     return finish_close_if_done();
   }
@@ -249,6 +253,7 @@ void BatchLink::on_result(const Batch& batch, BatchResult result) {
   bool retried = false;
   for (std::size_t i = 0; i < seqs.size(); ++i) apply(seqs[i], outcomes.at(i), retried);
   const std::optional<Duration> pause = pause_of(result);
+  if (retried && !core_.closing() && core_.ends_one_shot(error_of(result))) return finish_close_if_done();
   if (retried && !core_.closing()) {
     const Error error = error_of(result);
     if (!pause) {  // a loss: fewer and smaller requests until they go through again

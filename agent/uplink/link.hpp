@@ -35,6 +35,9 @@ struct LinkSettings {
   std::uint32_t max_attempts = 5;   // sends alone, each losing the connection, before an event is given up
   auth::KeeperSettings credential;  // renewal margin, back-off and slow retry of the credential
   BackoffPolicy backoff;            // connection failures
+  // The one-shot's mode: nothing is retried; the first failure ends the link's
+  // trying and is reported (on_link_failed) for the caller to answer with.
+  bool one_shot = false;
 };
 
 // What every link uses; owned by the daemon.
@@ -53,6 +56,13 @@ class LinkListener {
   virtual ~LinkListener() = default;
   virtual void on_drained(LinkId link) = 0;      // nothing waiting, nothing in flight
   virtual void on_link_closed(LinkId link) = 0;  // after close(): every connection is gone
+  // The link may deliver now: its WebSocket is open, or its credential held.
+  virtual void on_link_ready(LinkId link) { (void)link; }
+  // LinkSettings::one_shot: why the link stopped trying.
+  virtual void on_link_failed(LinkId link, const Error& why) {
+    (void)link;
+    (void)why;
+  }
 };
 
 class Link {

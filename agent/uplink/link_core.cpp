@@ -79,6 +79,22 @@ void LinkCore::enter(LinkState next) {
   state_ = next;
 }
 
+bool LinkCore::ends_one_shot(const Error& why) {
+  if (!settings_.one_shot) return false;
+  if (!one_shot_failed_) {
+    one_shot_failed_ = true;
+    listener_.on_link_failed(id_, why);
+  }
+  return true;
+}
+
+bool LinkCore::ends_one_shot_on_credential() {
+  if (!settings_.one_shot) return false;
+  const auto state = keeper_.state();
+  if (state != auth::CredentialState::refused && state != auth::CredentialState::backing_off) return false;
+  return ends_one_shot(keeper_.last_failure().value_or(make_error(ErrorKind::internal, keeper_.problem())));
+}
+
 void LinkCore::open() {
   open_ = true;
   if (state_ == LinkState::closing) enter(LinkState::idle);

@@ -58,6 +58,14 @@ class LinkCore {
   // Once the last connection or request is over: the leased events go back to the buffer.
   void finish_close();
 
+  // ---- the one-shot (LinkSettings::one_shot)
+  // In one-shot mode: reports the failure (once) and returns true: the caller
+  // then schedules no retry. Otherwise false: the caller retries as usual.
+  bool ends_one_shot(const Error& why);
+  // A credential failure, as the keeper last saw it, for ends_one_shot().
+  bool ends_one_shot_on_credential();
+  void report_ready() { listener_.on_link_ready(id_); }
+
   // ---- the server refuses the configured target (empty: it does not)
   const std::string& refusal() const { return refusal_; }
   void set_refusal(std::string why) { refusal_ = std::move(why); }
@@ -78,6 +86,7 @@ class LinkCore {
   Backoff backoff_;
   LinkState state_ = LinkState::idle;
   bool open_ = false;
+  bool one_shot_failed_ = false;
   std::string refusal_;
   std::unordered_map<buffer::ActorId, const std::string*> actors_;
   std::deque<buffer::ActorId> ready_;  // actors that may have events waiting in the buffer

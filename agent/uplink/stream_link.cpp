@@ -88,6 +88,7 @@ void StreamLink::on_credential_state(auth::CredentialState) {
 }
 
 void StreamLink::wait_for_credential() {
+  if (core_.ends_one_shot_on_credential()) return;
   switch (core_.keeper().state()) {
     case auth::CredentialState::refused: return core_.enter(LinkState::auth_refused);
     case auth::CredentialState::backing_off: return core_.enter(LinkState::backing_off);
@@ -166,6 +167,7 @@ void StreamLink::on_ready(Slot& slot) {
   streaming_since_ = core_.now();
   if (renewal) log::debug("{}: switched to the renewed session", core_.owner());
   core_.enter(LinkState::streaming);
+  if (!renewal) core_.report_ready();
   arm_hard_stop();
   if (retiring_ && retiring_->connection.in_flight() == 0) retiring_->connection.close();
   pump();
@@ -207,7 +209,7 @@ void StreamLink::on_not_stored(Slot& slot, std::uint64_t seq, const Error& why) 
   core_.ledger().unsend({seq});
   if (&slot != active_.get()) return;
   retire_active();
-  if (core_.closing()) return;
+  if (core_.closing() || core_.ends_one_shot(why)) return;
   switch (why.kind) {
     case ErrorKind::session_expired:
       core_.enter(LinkState::authenticating);
@@ -293,6 +295,7 @@ void StreamLink::on_active_closed(const Error& why) {
 }
 
 void StreamLink::on_failure(const Error& why) {
+  if (core_.ends_one_shot(why)) return;
   const TimePoint now = core_.now();
   Backoff& backoff = core_.backoff();
   if (streaming_since_ != TimePoint{} && now - streaming_since_ >= backoff.policy().reset_after) backoff.reset();
