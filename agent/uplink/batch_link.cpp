@@ -126,7 +126,9 @@ void BatchLink::retry_now() {
 }
 
 bool BatchLink::may_send() {
-  if (!core_.is_open() || !core_.keeper().usable() || wait_timer_->pending() || pace_timer_->pending()) return false;
+  if (!core_.is_open() || core_.gave_up() || !core_.keeper().usable() || wait_timer_->pending() || pace_timer_->pending()) {
+    return false;
+  }
   if (in_flight_ >= requests_allowed_) return false;
   const auto since = core_.now() - last_start_;
   if (last_start_ != TimePoint{} && since < limits_.min_interval) {

@@ -83,6 +83,7 @@ bool LinkCore::ends_one_shot(const Error& why) {
   if (!settings_.one_shot) return false;
   if (!one_shot_failed_) {
     one_shot_failed_ = true;
+    keeper_.stop();
     listener_.on_link_failed(id_, why);
   }
   return true;

@@ -64,6 +64,8 @@ class LinkCore {
   bool ends_one_shot(const Error& why);
   // A credential failure, as the keeper last saw it, for ends_one_shot().
   bool ends_one_shot_on_credential();
+  // One-shot mode, after its failure: the link neither connects nor sends again.
+  bool gave_up() const { return one_shot_failed_; }
   void report_ready() { listener_.on_link_ready(id_); }
 
   // ---- the server refuses the configured target (empty: it does not)

@@ -71,7 +71,7 @@ std::size_t StreamLink::connections() const {
 // ---- credential -----------------------------------------------------------------
 
 void StreamLink::on_credential(bool renewal) {
-  if (!core_.is_open() || connecting_) return;
+  if (!core_.is_open() || connecting_ || core_.gave_up()) return;
   if (!active_) {
     if (retiring_) return open_connection();  // after a lost session: the next connection, make-before-break
     if (!retry_timer_->pending()) open_connection();
@@ -98,7 +98,7 @@ void StreamLink::wait_for_credential() {
 }
 
 void StreamLink::connect_if_possible() {
-  if (connecting_ || !core_.is_open()) return;
+  if (connecting_ || !core_.is_open() || core_.gave_up()) return;
   if (core_.keeper().usable()) return open_connection();
   core_.keeper().start();  // on_credential opens the connection
   wait_for_credential();

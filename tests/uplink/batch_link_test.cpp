@@ -81,6 +81,10 @@ class ScriptedEndpoint final : public BatchEndpoint {
 struct NullListener : LinkListener {
   void on_drained(LinkId) override {}
   void on_link_closed(LinkId) override {}
+  void on_link_ready(LinkId) override { ++ready; }
+  void on_link_failed(LinkId, const Error& why) override { failures.push_back(why); }
+  int ready = 0;
+  std::vector<Error> failures;
 };
 
 class BatchLinkTest : public ::testing::Test {
@@ -164,6 +168,22 @@ TEST_F(BatchLinkTest, FailedRequestsAreResentInOrderAfterTheBackOff) {
   for (const auto& a : actors) expect_complete_in_order(endpoint->stored[a], 100);
   EXPECT_EQ(counters.events_acked, 300u);
   EXPECT_TRUE(dead_letters.empty());
+}
+
+// The one-shot's mode: the first failure is reported, and nothing is tried again.
+TEST_F(BatchLinkTest, InOneShotModeTheFirstFailureIsTheAnswerAndNothingIsRetried) {
+  settings.one_shot = true;
+  endpoint->answer = [](const std::vector<const OutgoingEvent*>&) {
+    return BatchResult(batch::NotStored{make_error(ErrorKind::server, "HTTP 503"), std::nullopt});
+  };
+  link->start();
+  push(0, 0);
+  scheduler.advance(minutes(30));
+  EXPECT_EQ(listener.ready, 1);
+  ASSERT_EQ(listener.failures.size(), 1u);
+  EXPECT_EQ(listener.failures[0].kind, ErrorKind::server);
+  EXPECT_EQ(endpoint->batch_sizes.size(), 1u) << "no second request";
+  EXPECT_EQ(buffer.stats().events, 1u) << "the event is not lost: it stays in the buffer";
 }
 
 // The server refuses what the configuration names for one actor's events (a
