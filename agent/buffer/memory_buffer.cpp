@@ -44,8 +44,8 @@ PushResult MemoryBuffer::push(ActorId actor, std::string attributes_json, std::i
     ++result.dropped;
   }
   auto& q = queues_[actor];
-  const bool had_waiting = q.entries.size() > q.leased;
-  q.entries.push_back({next_seq_++, accepted_ms, std::move(attributes_json)});
+  const bool had_waiting = !q.waiting.empty();
+  q.waiting.push_back({next_seq_++, accepted_ms, std::move(attributes_json)});
   if (!had_waiting) index_first_waiting(actor, q);
   ++events_;
   bytes_ += size;
@@ -57,48 +57,52 @@ const BufferedEvent* MemoryBuffer::lease_next(ActorId actor) {
   auto it = queues_.find(actor);
   if (it == queues_.end()) return nullptr;
   Queue& q = it->second;
-  if (q.leased >= q.entries.size()) return nullptr;
+  if (q.waiting.empty()) return nullptr;
   unindex_first_waiting(actor, q);
-  const BufferedEvent* event = &q.entries[q.leased];
-  ++q.leased;
+  q.leased.push_back(std::move(q.waiting.front()));
+  q.waiting.pop_front();
   ++leased_;
-  if (q.entries.size() > q.leased) index_first_waiting(actor, q);
-  return event;
+  index_first_waiting(actor, q);
+  return &q.leased.back();
 }
 
 const BufferedEvent* MemoryBuffer::oldest_leased(ActorId actor) const {
   auto it = queues_.find(actor);
-  if (it == queues_.end() || it->second.leased == 0) return nullptr;
-  return &it->second.entries.front();
+  if (it == queues_.end() || it->second.leased.empty()) return nullptr;
+  return &it->second.leased.front();
 }
 
 void MemoryBuffer::ack_oldest(ActorId actor) {
   auto it = queues_.find(actor);
-  if (it == queues_.end() || it->second.leased == 0) return;
+  if (it == queues_.end() || it->second.leased.empty()) return;
   Queue& q = it->second;
-  --q.leased;
   --leased_;
-  remove_front(actor, q);
+  bytes_ -= cost(q.leased.front().attributes_json);
+  --events_;
+  q.leased.pop_front();
+  if (q.empty()) queues_.erase(it);
 }
 
+// The leased events go back in front of the waiting ones, in their order.
 void MemoryBuffer::release_all(ActorId actor) {
   auto it = queues_.find(actor);
-  if (it == queues_.end() || it->second.leased == 0) return;
+  if (it == queues_.end() || it->second.leased.empty()) return;
   Queue& q = it->second;
   unindex_first_waiting(actor, q);
-  leased_ -= q.leased;
-  q.leased = 0;
+  leased_ -= q.leased.size();
+  for (auto e = q.leased.rbegin(); e != q.leased.rend(); ++e) q.waiting.push_front(std::move(*e));
+  q.leased.clear();
   index_first_waiting(actor, q);
 }
 
 std::size_t MemoryBuffer::waiting(ActorId actor) const {
   auto it = queues_.find(actor);
-  return it == queues_.end() ? 0 : it->second.entries.size() - it->second.leased;
+  return it == queues_.end() ? 0 : it->second.waiting.size();
 }
 
 std::size_t MemoryBuffer::leased(ActorId actor) const {
   auto it = queues_.find(actor);
-  return it == queues_.end() ? 0 : it->second.leased;
+  return it == queues_.end() ? 0 : it->second.leased.size();
 }
 
 BufferStats MemoryBuffer::stats() const { return {events_, bytes_, leased_}; }
@@ -106,40 +110,34 @@ BufferStats MemoryBuffer::stats() const { return {events_, bytes_, leased_}; }
 std::optional<std::int64_t> MemoryBuffer::oldest_accepted_ms() const {
   std::optional<std::int64_t> oldest;
   for (const auto& [actor, q] : queues_) {
-    if (q.entries.empty() || q.entries.front().accepted_ms == 0) continue;
-    if (!oldest || q.entries.front().accepted_ms < *oldest) oldest = q.entries.front().accepted_ms;
+    const BufferedEvent* first = !q.leased.empty() ? &q.leased.front() : !q.waiting.empty() ? &q.waiting.front() : nullptr;
+    if (first == nullptr || first->accepted_ms == 0) continue;
+    if (!oldest || first->accepted_ms < *oldest) oldest = first->accepted_ms;
   }
   return oldest;
 }
 
+// O(1) whatever is in flight: the oldest waiting event is the front of its actor's waiting queue.
 bool MemoryBuffer::evict_oldest_waiting() {
   if (oldest_waiting_.empty()) return false;
   const ActorId actor = oldest_waiting_.begin()->second;
-  Queue& q = queues_[actor];
+  auto it = queues_.find(actor);
+  Queue& q = it->second;
   unindex_first_waiting(actor, q);
-  auto victim = q.entries.begin() + static_cast<std::ptrdiff_t>(q.leased);
-  bytes_ -= cost(victim->attributes_json);
+  bytes_ -= cost(q.waiting.front().attributes_json);
   --events_;
-  q.entries.erase(victim);
-  if (q.entries.size() > q.leased) index_first_waiting(actor, q);
-  else if (q.entries.empty()) queues_.erase(actor);
+  q.waiting.pop_front();
+  index_first_waiting(actor, q);
+  if (q.empty()) queues_.erase(it);
   return true;
 }
 
-void MemoryBuffer::remove_front(ActorId actor, Queue& q) {
-  // The front is leased (the caller checked), so the waiting index is untouched.
-  bytes_ -= cost(q.entries.front().attributes_json);
-  --events_;
-  q.entries.pop_front();
-  if (q.entries.empty()) queues_.erase(actor);
-}
-
 void MemoryBuffer::index_first_waiting(ActorId actor, const Queue& q) {
-  if (q.entries.size() > q.leased) oldest_waiting_.emplace(q.entries[q.leased].seq, actor);
+  if (!q.waiting.empty()) oldest_waiting_.emplace(q.waiting.front().seq, actor);
 }
 
 void MemoryBuffer::unindex_first_waiting(ActorId actor, const Queue& q) {
-  if (q.entries.size() > q.leased) oldest_waiting_.erase({q.entries[q.leased].seq, actor});
+  if (!q.waiting.empty()) oldest_waiting_.erase({q.waiting.front().seq, actor});
 }
 
 }  // namespace mf::buffer

@@ -32,16 +32,18 @@ class MemoryBuffer final : public EventBuffer {
   static std::uint64_t cost(const std::string& attributes_json);
 
  private:
+  // An actor's events: [leased...] then [waiting...], kept apart so that
+  // evicting the oldest waiting one never moves the leased ones.
   struct Queue {
-    std::deque<BufferedEvent> entries;
-    std::size_t leased = 0;
+    std::deque<BufferedEvent> leased;
+    std::deque<BufferedEvent> waiting;
+    bool empty() const { return leased.empty() && waiting.empty(); }
   };
 
   bool fits(std::uint64_t extra_bytes) const;
   bool evict_oldest_waiting();
   void index_first_waiting(ActorId actor, const Queue& q);
   void unindex_first_waiting(ActorId actor, const Queue& q);
-  void remove_front(ActorId actor, Queue& q);
 
   Limits limits_;
   std::unordered_map<ActorId, Queue> queues_;
