@@ -58,6 +58,15 @@ Status set_path(std::string_view text, std::string& field) {
   return {};
 }
 
+Status set_listen(std::string_view text, bool& enabled, net::ListenAddress& address) {
+  if (text.empty()) return {};
+  auto parsed = net::parse_listen_address(text);
+  if (!parsed) return fail(parsed.error());
+  enabled = true;
+  address = *parsed;
+  return {};
+}
+
 namespace {
 
 const std::vector<KeyDecl> kSharedKeys = {
@@ -194,14 +203,7 @@ const std::vector<KeyDecl> kSharedKeys = {
     {"metrics.listen", KeyType::string, "",
      "Serve GET /metrics (Prometheus text format), GET /healthz (alive) and GET /readyz (delivering) on this "
      "HOST:PORT, e.g. 127.0.0.1:9464. Empty: off.",
-     [](std::string_view t, Config& c) -> Status {
-       if (t.empty()) return {};
-       auto address = net::parse_listen_address(t);
-       if (!address) return fail(address.error());
-       c.metrics.enabled = true;
-       c.metrics.listen = *address;
-       return {};
-     }},
+     [](std::string_view t, Config& c) { return set_listen(t, c.metrics.enabled, c.metrics.listen); }},
     {"metrics.allow_remote", KeyType::choice, "false",
      "true: metrics.listen may be an address other hosts reach (the metrics carry no secret, but say what the device does).",
      [](std::string_view t, Config& c) -> Status {

@@ -104,14 +104,7 @@ const std::vector<KeyDecl> kInputKeys = {
     {"inputs.http.listen", KeyType::string, "",
      "Take events by POST /v1/events (NDJSON, a JSON array or one object) on this HOST:PORT, e.g. 127.0.0.1:8470. "
      "Empty: off.",
-     [](std::string_view t, Config& c) -> Status {
-       if (t.empty()) return {};
-       auto address = net::parse_listen_address(t);
-       if (!address) return fail(address.error());
-       c.inputs.http.enabled = true;
-       c.inputs.http.listen = *address;
-       return {};
-     }},
+     [](std::string_view t, Config& c) { return set_listen(t, c.inputs.http.enabled, c.inputs.http.listen); }},
     {"inputs.http.allow_remote", KeyType::choice, "false",
      "true: inputs.http.listen may be an address other hosts reach (then set a token).",
      [](std::string_view t, Config& c) { return set_bool(t, c.inputs.http.allow_remote, "inputs.http.allow_remote"); }},
@@ -139,11 +132,12 @@ void check_inputs(Checker& checker) {
                                        "`topics: {\"devices/+/telemetry\": {username: \"{1}\"}}` under inputs.mqtt");
     }
     if (mqtt.client_id.empty()) mqtt.client_id = default_client_id();
-    if (checker.has("inputs.mqtt.password") || checker.has("inputs.mqtt.password_file") ||
-        checker.has_env("MANUFACTORY_AGENT_MQTT_PASSWORD")) {
+    const bool password_in_file = checker.has("inputs.mqtt.password") || checker.has("inputs.mqtt.password_file");
+    if (password_in_file && mqtt.username.empty()) {
+      checker.error("inputs.mqtt.password", "an MQTT password needs inputs.mqtt.username");
+    } else if (password_in_file || (!mqtt.username.empty() && checker.has_env("MANUFACTORY_AGENT_MQTT_PASSWORD"))) {
       checker.resolve_secret("MQTT password", "inputs.mqtt.password", "inputs.mqtt.password_file",
                              "MANUFACTORY_AGENT_MQTT_PASSWORD", mqtt.password, mqtt.password_source);
-      if (mqtt.username.empty()) checker.error("inputs.mqtt.password", "an MQTT password needs inputs.mqtt.username");
     }
     if (!mqtt.ca_file.empty()) {
       if (!mqtt.tls) checker.error("inputs.mqtt.ca_file", "inputs.mqtt.ca_file is for mqtts:// brokers");
@@ -152,7 +146,7 @@ void check_inputs(Checker& checker) {
     if (mqtt.keepalive < std::chrono::seconds(5) || mqtt.keepalive > std::chrono::hours(18)) {
       checker.error("inputs.mqtt.keepalive", "inputs.mqtt.keepalive must be from 5s to 18h");
     }
-  } else if (!mqtt.topics.empty()) {
+  } else if (!mqtt.topics.empty() && !checker.has("inputs.mqtt.url")) {
     checker.error("inputs.mqtt.topics", "inputs.mqtt.topics is set but inputs.mqtt.url is not: add "
                                         "`url: mqtt://127.0.0.1:1883` under inputs.mqtt");
   }

@@ -147,7 +147,8 @@ TEST(Proxy, A403IsNamedAsTheProxysRule) {
 TEST(Proxy, AProxyThatDiesMidStreamCostsNoEvent) {
   TinyProxy proxy;
   MockCollector mock({"--quiet", "--reply-delay", "2ms"});
-  DaemonProcess daemon(mock, "uplink:\n  backoff_base: 50ms\n  backoff_cap: 300ms\n", "  proxy: " + proxy.url() + "\n");
+  // A window of 4 at 2 ms a reply: about 1.5 s for the 3000 events, so the proxy dies mid-stream.
+  DaemonProcess daemon(mock, "uplink:\n  window: 4\n  backoff_base: 50ms\n  backoff_cap: 300ms\n", "  proxy: " + proxy.url() + "\n");
   ASSERT_EQ(daemon.send(numbered_events(0, 3000)).exit_code, 0);
   ASSERT_TRUE(eventually([&] { return u64(daemon.status(), "events_acked") > 100; })) << daemon.log();
   proxy.kill();
