@@ -151,9 +151,35 @@ TEST(MqttInput, BadPayloadsAreCountedDeadLetteredAndNeverBlockTheTopic) {
   EXPECT_EQ(u64(daemon.status(), "dead_letters"), 4u);
 }
 
+TEST(MqttInput, OverTlsTheBrokerIsVerifiedAgainstTheConfiguredCa) {
+  SKIP_WITHOUT_MOSQUITTO();
+  BrokerOptions tls;
+  tls.tls_cert = cert_path("server.pem");
+  tls.tls_key = cert_path("server.key");
+  tls.tls_ca = cert_path("ca.pem");
+  MosquittoBroker broker(tls);
+  MockCollector collector({"--quiet"});
+  {  // a CA that did not sign the broker's certificate: no session
+    DaemonProcess daemon(collector, mqtt_yaml(broker, "    ca_file: " + cert_path("self-signed.pem") + "\n"));
+    ASSERT_TRUE(eventually([&] { return mqtt_state(daemon) == "backing_off"; })) << daemon.log();
+    const auto status = daemon.status();
+    const char* why = json::find_string(inputs_of(status, "mqtt"), "last_error");
+    ASSERT_NE(why, nullptr);
+    EXPECT_NE(std::string(why).find("TLS"), std::string::npos) << why;
+  }
+  DaemonProcess daemon(collector, mqtt_yaml(broker, "    ca_file: " + cert_path("ca.pem") + "\n"));
+  ASSERT_TRUE(eventually([&] { return mqtt_state(daemon) == "subscribed"; })) << daemon.log();
+  std::this_thread::sleep_for(200ms);  // the SUBACK
+  ASSERT_TRUE(broker.publish("devices/d1/telemetry", "{\"seq\":1}"));
+  ASSERT_TRUE(eventually([&] { return u64(collector.actor_stats(device("d1")), "unique") == 1; })) << daemon.log();
+}
+
 TEST(MqttInput, AReloadChangesTheTopicsAndARotatedPasswordLetsTheAgentIn) {
   SKIP_WITHOUT_MOSQUITTO();
-  MosquittoBroker broker({"agent", "right-password"});
+  BrokerOptions users;
+  users.username = "agent";
+  users.password = "right-password";
+  MosquittoBroker broker(users);
   MockCollector collector({"--quiet"});
   TempDir secrets;
   const std::string password_file = secrets.write("mqtt-password", "wrong-password\n", 0600);

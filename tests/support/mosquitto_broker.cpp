@@ -24,6 +24,7 @@ MosquittoBroker::MosquittoBroker(BrokerOptions options) : options_(std::move(opt
                      // As root, mosquitto would become the user "mosquitto", who cannot enter the test's directory.
                      "user " + std::string(::getpwuid(::getuid())->pw_name) + "\n" +
                      "log_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\n";
+  if (!options_.tls_cert.empty()) conf += "certfile " + options_.tls_cert + "\nkeyfile " + options_.tls_key + "\n";
   if (options_.username.empty()) {
     conf += "allow_anonymous true\n";
   } else {
@@ -57,7 +58,12 @@ void MosquittoBroker::stop() {
 std::string MosquittoBroker::log() const { return read_file(dir_.file("broker.log")); }
 
 std::vector<std::string> MosquittoBroker::pub_command(const std::string& topic) const {
-  std::vector<std::string> argv = {"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(port_), "-q", "1", "-t", topic};
+  std::vector<std::string> argv = {"/usr/bin/mosquitto_pub", "-p", std::to_string(port_), "-q", "1", "-t", topic};
+  if (options_.tls_cert.empty()) {
+    for (const auto& a : {"-h", "127.0.0.1"}) argv.emplace_back(a);
+  } else {
+    for (const auto& a : {std::string("-h"), std::string("localhost"), std::string("--cafile"), options_.tls_ca}) argv.push_back(a);
+  }
   if (!options_.username.empty()) {
     for (const auto& a : {std::string("-u"), options_.username, std::string("-P"), options_.password}) argv.push_back(a);
   }

@@ -15,6 +15,9 @@ struct BrokerOptions {
   std::string username;  // set: anonymous clients are refused, this user (with password) is let in
   std::string password;
   int max_queued_messages = 100'000;  // per offline session
+  std::string tls_cert;  // set (with its key): the listener speaks TLS (mqtts)
+  std::string tls_key;
+  std::string tls_ca;  // what mosquitto_pub verifies the broker with
 };
 
 class MosquittoBroker {
@@ -23,7 +26,10 @@ class MosquittoBroker {
   ~MosquittoBroker();
 
   int port() const { return port_; }
-  std::string url() const { return "mqtt://127.0.0.1:" + std::to_string(port_); }
+  // mqtts:// names localhost, the name in the test certificate.
+  std::string url() const {
+    return options_.tls_cert.empty() ? "mqtt://127.0.0.1:" + std::to_string(port_) : "mqtts://localhost:" + std::to_string(port_);
+  }
   void stop();   // SIGTERM: the broker saves its sessions
   void start();
   void restart() {

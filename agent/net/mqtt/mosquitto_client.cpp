@@ -6,6 +6,8 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <mutex>
 
@@ -30,6 +32,7 @@ void init_library_once() {
 
 std::string describe(int rc) {
   if (rc == MOSQ_ERR_ERRNO) return std::strerror(errno);
+  if (rc == MOSQ_ERR_TLS) return "the TLS handshake failed (is the broker's certificate signed by inputs.mqtt.ca_file, for this host name?)";
   return mosquitto_strerror(rc);
 }
 
