@@ -76,8 +76,8 @@ uplink::UplinkSettings uplink_settings(const Config& c) {
   s.link.connection.request_timeout = c.collector.request_timeout;
   s.link.connection.keepalive_interval = c.uplink.ping_interval;
   // A new link starts where a loss-free one ends up: at uplink.window (and
-  // window_bytes). A slow start from 64 cost a far collector half its
-  // throughput over 20 000 events; a loss still halves it (InFlightLimit).
+  // window_bytes). A slow start from 64 held a collector 50 ms away to 0.78
+  // of the ideal client over 20 000 events; a loss still halves it (InFlightLimit).
   s.link.in_flight = {static_cast<std::size_t>(c.uplink.window), c.uplink.window_bytes,
                       static_cast<std::size_t>(c.uplink.window)};
   s.link.max_attempts = static_cast<std::uint32_t>(c.uplink.max_attempts);

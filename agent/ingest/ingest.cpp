@@ -179,8 +179,7 @@ void Ingest::set_default_actor(std::string actor_json) {
 }
 
 Outcome Ingest::refuse(Source source, std::string why) {
-  ++counters_.events_refused;
-  ++counters_.sources[static_cast<std::size_t>(source)].refused;
+  count_refused(source);
   log::debug("ingest: refused an event from the {} input: {}", source_name(source), why);
   return {false, false, std::move(why)};
 }
@@ -274,7 +273,9 @@ std::string Ingest::handle_line(std::string_view line) {
 }
 
 std::string Ingest::overlong_reply(std::size_t max_line_bytes) {
-  return error_reply(refuse(Source::socket, "line longer than ingest.max_event_bytes (" + std::to_string(max_line_bytes) + " bytes); it was discarded").error);
+  const std::string why =
+      "line longer than ingest.max_event_bytes (" + std::to_string(max_line_bytes) + " bytes); it was discarded";
+  return error_reply(refuse(Source::socket, why).error);
 }
 
 }  // namespace mf::ingest

@@ -162,10 +162,10 @@ net::HttpAnswer HttpInput::handle(const net::ServedRequest& request) {
       return answer;
     }
   }
-  return post_events(request.content_type, request.body);
+  return post_events(request.body);
 }
 
-net::HttpAnswer HttpInput::post_events(std::string_view, std::string_view body) {
+net::HttpAnswer HttpInput::post_events(std::string_view body) {
   auto events = split_events(body);
   if (!events) {
     ingest_.count_refused(Source::http);

@@ -32,7 +32,7 @@ class HttpInput {
   net::HttpAnswer handle(const net::ServedRequest& request);
 
  private:
-  net::HttpAnswer post_events(std::string_view content_type, std::string_view body);
+  net::HttpAnswer post_events(std::string_view body);
 
   ingest::Ingest& ingest_;
   Config::Inputs::Http settings_;

@@ -122,7 +122,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
       const auto& request = parser_->get();
       const auto view = [](beast::string_view v) { return std::string_view(v.data(), v.size()); };
       const ServedRequest r{view(request.method_string()), view(request.target()), view(request[http::field::authorization]),
-                          view(request[http::field::content_type]), request.body()};
+                            request.body()};
       answer_now(server_->handler_(r), request.keep_alive());
     }
 

@@ -31,7 +31,6 @@ struct ServedRequest {
   std::string_view method;  // GET, HEAD, POST...
   std::string_view target;  // path and query as sent
   std::string_view authorization;
-  std::string_view content_type;
   std::string_view body;
 };
 

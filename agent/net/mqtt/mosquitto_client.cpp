@@ -244,7 +244,7 @@ class MqttClient::Impl : public std::enable_shared_from_this<MqttClient::Impl> {
     for (int i = 0; i < kReadsPerTurn; ++i) {
       if (!may_read_()) {
         state_ = MqttState::paused;
-        return;
+        return watch();  // an acknowledgement may still wait to be written
       }
       const int rc = mosquitto_loop_read(mosq_.get(), 1);
       if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(mosq_.get()) != fd_) return after_io(rc);
