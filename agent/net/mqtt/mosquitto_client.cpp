@@ -82,6 +82,7 @@ class MqttClient::Impl : public std::enable_shared_from_this<MqttClient::Impl> {
     mosquitto_subscribe_callback_set(mosq_.get(), [](mosquitto*, void* self, int mid, int count, const int* granted) {
       static_cast<Impl*>(self)->on_suback(mid, count, granted);
     });
+    mosquitto_log_callback_set(mosq_.get(), [](mosquitto*, void*, int, const char* text) { log::trace("mqtt: {}", text); });
     connect(true);
     tick();
     return {};
