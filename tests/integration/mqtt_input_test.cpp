@@ -64,8 +64,7 @@ TEST(MqttInput, TenThousandMessagesOnFourTopicsSurviveAKillNineAndABrokerRestart
   TempDir kept;
   DaemonOptions options;
   options.state_directory = kept.file("state");
-  const std::string yaml = mqtt_yaml(broker) + "buffer:\n  path: " + kept.file("buffer") + "\n" +
-                           "";
+  const std::string yaml = mqtt_yaml(broker) + "buffer:\n  path: " + kept.file("buffer") + "\n";
   constexpr int kPerTopic = 2500;
   const std::vector<std::string> devices = {"d1", "d2", "d3", "d4"};
 
