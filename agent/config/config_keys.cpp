@@ -170,9 +170,9 @@ const std::vector<KeyDecl> kSharedKeys = {
      "Most distinct actors; an event of one more is refused (a bound on memory against a runaway producer).",
      [](std::string_view t, Config& c) { return set_count(t, c.uplink.max_actors); }},
     {"uplink.window", KeyType::integer, "16384",
-     "Most events in flight (sent, unanswered) per link. A new link starts here (bounded by window_bytes); a lost "
-     "connection halves it and it grows back while the collector's replies keep pace. In flight is what is sent again "
-     "after a loss.",
+     "Most events in flight (sent, unanswered) per link. A new link starts at 4096 (or this, if lower; bounded by "
+     "window_bytes); a lost connection halves it and it grows while the collector's replies keep pace. In flight is "
+     "what is sent again after a loss.",
      [](std::string_view t, Config& c) { return set_count(t, c.uplink.window, 100'000); }},
     {"uplink.window_bytes", KeyType::size, "4MiB", "Most bytes of events in flight per link (one event always goes).",
      [](std::string_view t, Config& c) { return set_size(t, c.uplink.window_bytes); }},
