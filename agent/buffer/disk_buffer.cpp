@@ -127,10 +127,17 @@ bool DiskBuffer::fits(std::uint64_t record_bytes) const {
   return events_ + 1 <= options_.limits.max_events && disk_bytes_ + record_bytes <= options_.limits.max_bytes;
 }
 
+namespace {
+constexpr std::uint64_t kRecordOverhead = 64;  // record header, and a share of the actor records and segment headers
+}  // namespace
+
 bool DiskBuffer::has_room(std::size_t events, std::uint64_t attribute_bytes) const {
-  constexpr std::uint64_t kRecordOverhead = 64;  // record header, and a share of the actor records and segment headers
   return events_ + events <= options_.limits.max_events &&
          disk_bytes_ + attribute_bytes + events * kRecordOverhead <= options_.limits.max_bytes;
+}
+
+bool DiskBuffer::could_hold(std::size_t events, std::uint64_t attribute_bytes) const {
+  return events <= options_.limits.max_events && attribute_bytes + events * kRecordOverhead <= options_.limits.max_bytes;
 }
 
 PushResult DiskBuffer::push(ActorId actor, std::string attributes_json, std::int64_t accepted_ms) {

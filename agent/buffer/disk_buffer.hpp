@@ -48,6 +48,7 @@ class DiskBuffer final : public EventBuffer {
 
   PushResult push(ActorId actor, std::string attributes_json, std::int64_t accepted_ms) override;
   bool has_room(std::size_t events, std::uint64_t attribute_bytes) const override;
+  bool could_hold(std::size_t events, std::uint64_t attribute_bytes) const override;
   const BufferedEvent* lease_next(ActorId actor) override;
   const BufferedEvent* oldest_leased(ActorId actor) const override;
   void ack_oldest(ActorId actor) override;

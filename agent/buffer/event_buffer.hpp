@@ -67,6 +67,8 @@ class EventBuffer {
   // Whether this many events of this many attribute bytes in all would be
   // taken now without evicting any (an input that can wait asks first).
   virtual bool has_room(std::size_t events, std::uint64_t attribute_bytes) const = 0;
+  // Whether it could take them at all, were it empty (else waiting is no use).
+  virtual bool could_hold(std::size_t events, std::uint64_t attribute_bytes) const = 0;
 
   // The oldest waiting event of the actor, now leased; nullptr when none waits.
   // The pointer is valid until the next call on the buffer: copy or send at once.

@@ -22,6 +22,10 @@ bool MemoryBuffer::has_room(std::size_t events, std::uint64_t attribute_bytes) c
          bytes_ + attribute_bytes + events * kEntryOverhead <= limits_.max_bytes;
 }
 
+bool MemoryBuffer::could_hold(std::size_t events, std::uint64_t attribute_bytes) const {
+  return events <= limits_.max_events && attribute_bytes + events * kEntryOverhead <= limits_.max_bytes;
+}
+
 PushResult MemoryBuffer::push(ActorId actor, std::string attributes_json, std::int64_t accepted_ms) {
   const std::uint64_t size = cost(attributes_json);
   PushResult result;

@@ -230,6 +230,7 @@ Expected<PreparedEvent> Ingest::prepare(std::string_view event, std::string_view
 }
 
 bool Ingest::has_room(std::size_t events, std::uint64_t bytes) const { return buffer_.has_room(events, bytes); }
+bool Ingest::could_hold(std::size_t events, std::uint64_t bytes) const { return buffer_.could_hold(events, bytes); }
 
 Outcome Ingest::store(PreparedEvent event, Source source) {
   const auto known = actors_.actor_id(event.actor_json);

@@ -80,6 +80,7 @@ class Ingest {
   // prepare each, ask for room for them all, then store them.
   Expected<PreparedEvent> prepare(std::string_view event, std::string_view route_actor = {}) const;
   bool has_room(std::size_t events, std::uint64_t bytes) const;
+  bool could_hold(std::size_t events, std::uint64_t bytes) const;
   Outcome store(PreparedEvent event, Source source);
   // Counted against a source without being handed in (a 429, a bad payload seen by the input itself).
   void count_refused(Source source, std::size_t events = 1);

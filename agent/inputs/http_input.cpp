@@ -186,6 +186,12 @@ net::HttpAnswer HttpInput::post_events(std::string_view body) {
   }
   const std::size_t bad = events->size() - good.size();
   if (bad > 0) ingest_.count_refused(Source::http, bad);
+  if (!good.empty() && !ingest_.could_hold(good.size(), bytes)) {
+    ingest_.count_refused(Source::http, good.size());
+    return json_error(413, "the request holds " + std::to_string(good.size()) + " events (" + std::to_string(bytes) +
+                               " bytes); the buffer could not hold them even empty (buffer.max_events, "
+                               "buffer.max_bytes): send fewer per request");
+  }
   if (!good.empty() && !ingest_.has_room(good.size(), bytes)) {
     ingest_.count_deferred(Source::http, good.size());
     auto answer = json_error(429, "the buffer is full: none of the " + std::to_string(good.size()) +

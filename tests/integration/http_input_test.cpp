@@ -95,6 +95,10 @@ TEST(HttpInput, AFullBufferAnswers429WithRetryAfterAndTakesNoneOfTheRequest) {
   EXPECT_NE(a.headers.find("Retry-After: 2"), std::string::npos) << a.headers;
   EXPECT_NE(a.body.find("none of the 10 events was taken"), std::string::npos) << a.body;
   EXPECT_EQ(u64(agent.daemon.status(), "events_dropped"), 0u);
+  // More than the buffer can ever hold: waiting would not help, so not a 429.
+  const auto too_many = post(agent.port, numbered_events(1000, 100));
+  EXPECT_EQ(too_many.status, 413) << too_many.body;
+  EXPECT_NE(too_many.body.find("send fewer per request"), std::string::npos) << too_many.body;
   collector.signal(SIGCONT);
   // The producer sends the refused request again once there is room.
   ASSERT_TRUE(eventually([&] { return post(agent.port, numbered_events(next, 10)).status == 200; }, 30s)) << agent.daemon.log();
