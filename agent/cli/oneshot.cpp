@@ -77,6 +77,11 @@ uplink::LinkSettings one_shot_settings(const Config& c) {
   return s;
 }
 
+int report(const Error& error) {
+  print_error(error);
+  return exit_code_for(error.kind);
+}
+
 // The daemon's link, for one event (or none: check-config --connect), with no
 // retry: the first failure is the answer. Its end stops the loop.
 class OneShot final : public uplink::LinkListener {
@@ -136,11 +141,6 @@ class OneShot final : public uplink::LinkListener {
   void on_link_closed(uplink::LinkId) override { io_.stop(); }
 
  private:
-  static int report(const Error& error) {
-    print_error(error);
-    return exit_code_for(error.kind);
-  }
-
   void close() {
     if (closing_) return;
     closing_ = true;
@@ -159,11 +159,6 @@ class OneShot final : public uplink::LinkListener {
   std::optional<Error> outcome_;
   std::optional<std::string> rejected_;
 };
-
-int report(const Error& error) {
-  print_error(error);
-  return exit_code_for(error.kind);
-}
 
 // Logs in and delivers the event; without one, logs in and opens the link.
 int deliver_once(const Config& config, const Args* args) {

@@ -58,6 +58,13 @@ Status set_path(std::string_view text, std::string& field) {
   return {};
 }
 
+Status set_bool(std::string_view text, bool& field, std::string_view key) {
+  if (text == "true") field = true;
+  else if (text == "false") field = false;
+  else return fail(ErrorKind::config, std::string(key) + " must be true or false, not '" + std::string(text) + "'");
+  return {};
+}
+
 Status set_listen(std::string_view text, bool& enabled, net::ListenAddress& address) {
   if (text.empty()) return {};
   auto parsed = net::parse_listen_address(text);
@@ -206,12 +213,7 @@ const std::vector<KeyDecl> kSharedKeys = {
      [](std::string_view t, Config& c) { return set_listen(t, c.metrics.enabled, c.metrics.listen); }},
     {"metrics.allow_remote", KeyType::choice, "false",
      "true: metrics.listen may be an address other hosts reach (the metrics carry no secret, but say what the device does).",
-     [](std::string_view t, Config& c) -> Status {
-       if (t == "true") c.metrics.allow_remote = true;
-       else if (t == "false") c.metrics.allow_remote = false;
-       else return fail(ErrorKind::config, "metrics.allow_remote must be true or false, not '" + std::string(t) + "'");
-       return {};
-     }},
+     [](std::string_view t, Config& c) { return set_bool(t, c.metrics.allow_remote, "metrics.allow_remote"); }},
     {"metrics.ready_max_event_age", KeyType::duration, "1h",
      "GET /readyz answers 503 while the oldest event in the buffer is older than this (time of acceptance, on the "
      "device's clock).",

@@ -62,6 +62,7 @@ Status set_positive(std::string_view text, std::int64_t& field, std::string_view
 Status set_count(std::string_view text, std::uint64_t& field, std::int64_t max = 1'000'000'000);
 Status set_text(std::string_view text, std::string& field, std::string_view what);
 Status set_path(std::string_view text, std::string& field);
+Status set_bool(std::string_view text, bool& field, std::string_view key);
 // HOST:PORT of a server of ours; empty text leaves it off.
 Status set_listen(std::string_view text, bool& enabled, net::ListenAddress& address);
 

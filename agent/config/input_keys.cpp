@@ -9,13 +9,6 @@
 namespace mf::config {
 namespace {
 
-Status set_bool(std::string_view text, bool& field, std::string_view key) {
-  if (text == "true") field = true;
-  else if (text == "false") field = false;
-  else return fail(ErrorKind::config, std::string(key) + " must be true or false, not '" + std::string(text) + "'");
-  return {};
-}
-
 // mqtt://host[:port] or mqtts://host[:port]; nothing after the authority.
 Status set_broker_url(std::string_view text, Config& c) {
   auto& m = c.inputs.mqtt;

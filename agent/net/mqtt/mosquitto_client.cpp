@@ -93,10 +93,7 @@ class MqttClient::Impl : public std::enable_shared_from_this<MqttClient::Impl> {
     state_ = MqttState::stopped;
     tick_->cancel();
     retry_->cancel();
-    if (mosq_ && fd_ >= 0) {
-      mosquitto_disconnect(mosq_.get());  // the session stays: clean_session is false
-      mosquitto_loop_write(mosq_.get(), 1);
-    }
+    if (mosq_ && fd_ >= 0) disconnect();
     release_socket();
   }
 
@@ -121,8 +118,7 @@ class MqttClient::Impl : public std::enable_shared_from_this<MqttClient::Impl> {
     if (state_ == MqttState::stopped || !mosq_) return;
     if (auto ok = configure(); !ok) log::error("{}", ok.error().message);
     log::info("mqtt: connecting to {}:{} again with the new settings", options_.host, options_.port);
-    mosquitto_disconnect(mosq_.get());
-    mosquitto_loop_write(mosq_.get(), 1);
+    disconnect();
     release_socket();
     retry_->cancel();
     backoff_.reset();
@@ -134,6 +130,12 @@ class MqttClient::Impl : public std::enable_shared_from_this<MqttClient::Impl> {
   std::uint64_t connects() const { return connects_; }
 
  private:
+  // DISCONNECT, written at once; the session stays at the broker (clean_session is false).
+  void disconnect() {
+    mosquitto_disconnect(mosq_.get());
+    mosquitto_loop_write(mosq_.get(), 1);
+  }
+
   Status configure() {
     mosquitto* m = mosq_.get();
     mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
